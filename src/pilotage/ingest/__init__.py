@@ -1,0 +1,1 @@
+"""Ingestion: real formats -> canonical tables, with quarantine of bad rows."""
