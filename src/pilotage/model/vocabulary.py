@@ -23,7 +23,8 @@ class Outcome(StrEnum):
     """How a contact offered to a queue ended."""
 
     ANSWERED = "answered"  # taken by an advisor (also for written channels: handled)
-    ABANDONED = "abandoned"  # the customer gave up while waiting
+    ABANDONED = "abandoned"  # the customer gave up while waiting in the queue
+    IVR_ABANDONED = "ivr_abandoned"  # hung up in the IVR before reaching the queue
     TIMEOUT = "timeout"  # the queue's maximum wait expired (Asterisk EXITWITHTIMEOUT)
     EXIT_EMPTY = "exit_empty"  # left because no advisor was logged in (EXITEMPTY / JOINEMPTY)
     EXIT_FULL = "exit_full"  # rejected because the queue was full (FULL)
