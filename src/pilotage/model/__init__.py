@@ -1,5 +1,6 @@
 """The canonical contact-center data model: vocabularies and table schemas."""
 
+from pilotage.model.tables import TABLES, Column, TableSpec, table
 from pilotage.model.vocabulary import (
     AbsenceType,
     AgentState,
@@ -10,7 +11,6 @@ from pilotage.model.vocabulary import (
     Outcome,
     ScheduleActivity,
 )
-from pilotage.model.tables import TABLES, Column, TableSpec, table
 
 __all__ = [
     "TABLES",

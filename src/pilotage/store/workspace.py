@@ -147,20 +147,19 @@ class Workspace:
     # ------------------------------------------------------------------ reading
     def count(self, table_name: str) -> int:
         with self.connect(read_only=True) as con:
-            row = con.execute(f'SELECT count(*) FROM "{table_name}"').fetchone()
-        assert row is not None
-        return int(row[0])
+            rows = con.execute(f'SELECT count(*) FROM "{table_name}"').fetchall()
+        return int(rows[0][0])
 
     def table(self, table_name: str) -> pa.Table:
         with self.connect(read_only=True) as con:
-            return con.execute(f'SELECT * FROM "{table_name}"').to_arrow_table()
+            return con.sql(f'SELECT * FROM "{table_name}"').to_arrow_table()
 
     def already_loaded(self, content_sha256: str, mapping: str | None) -> str | None:
         with self.connect(read_only=True) as con:
-            row = con.execute(
+            rows = con.execute(
                 "SELECT load_id FROM loads WHERE content_sha256 = ? "
-                "AND mapping IS NOT DISTINCT FROM ?", [content_sha256, mapping]).fetchone()
-        return None if row is None else str(row[0])
+                "AND mapping IS NOT DISTINCT FROM ?", [content_sha256, mapping]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     # ------------------------------------------------------------------ writing
     def commit(self, batch: Batch) -> LoadReport:
@@ -194,13 +193,14 @@ class Workspace:
                 quarantine = batch.quarantine.cast(QUARANTINE_SCHEMA)
                 con.register("_pilotage_quarantine", quarantine)
                 con.execute("INSERT INTO quarantine SELECT ? AS load_id, file, line, \"column\", "
-                            "value, reason, record FROM _pilotage_quarantine", [load_id])
+                            "value, reason, record FROM _pilotage_quarantine",
+                            [load_id]).fetchall()
                 con.unregister("_pilotage_quarantine")
                 con.execute(
                     "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [load_id, batch.source_path, batch.content_sha256, batch.format,
                      batch.mapping, dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                     batch.rows_read, batch.rows_loaded, batch.rows_quarantined])
+                     batch.rows_read, batch.rows_loaded, batch.rows_quarantined]).fetchall()
                 _fault_point("before-commit")
                 con.execute("COMMIT")
             except BaseException:
@@ -233,12 +233,9 @@ def _insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: pa.Table,
         source = (f"SELECT * FROM ({source}) s WHERE NOT EXISTS "
                   f'(SELECT 1 FROM "{spec.name}" t WHERE {match}) '
                   f"QUALIFY row_number() OVER (PARTITION BY {partition}) = 1")
-    before = con.execute(f'SELECT count(*) FROM "{spec.name}"').fetchone()
-    con.execute(f'INSERT INTO "{spec.name}" {source}', [load_id])
-    after = con.execute(f'SELECT count(*) FROM "{spec.name}"').fetchone()
+    result = con.execute(f'INSERT INTO "{spec.name}" {source}', [load_id]).fetchall()
     con.unregister(view)
-    assert before is not None and after is not None
-    added = int(after[0]) - int(before[0])
+    added = int(result[0][0])
     return added, rows.num_rows - added
 
 

@@ -1,0 +1,1 @@
+"""The ``pilotage`` command: mirrors the Python API."""

@@ -1,0 +1,68 @@
+"""``pilotage``: the command line. Every command has ``--help``; user errors print without a
+traceback (``--debug`` shows it)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pilotage.cli import demo, ingest, workspace
+from pilotage.cli.console import console, err_console
+from pilotage.errors import PilotageError, UserError
+
+app = typer.Typer(
+    name="pilotage",
+    help="Pilotage: steer a contact center by its objectives (piloter son centre de contacts).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+EXIT_USER_ERROR = 1
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Pilotage: steer a contact center by its objectives."""
+
+
+workspace.register(app)
+ingest.register(app)
+demo.register(app)
+
+
+def _register_optional() -> None:
+    try:
+        from pilotage.cli.staff import staff
+    except ImportError:  # the staffing module is optional at this stage of the build
+        return
+    app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
+
+
+_register_optional()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="pilotage")
+    except UserError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_USER_ERROR)
+    except PilotageError:
+        err_console.print("[bold red]internal error[/] — please report it with the output of "
+                          "--debug", highlight=False)
+        if debug:
+            raise
+        sys.exit(70)
+
+
+__all__ = ["app", "console", "main", "Path"]
