@@ -20,7 +20,8 @@ Erlang A (Garnett–Mandelbaum–Reiman 2002, Mandelbaum–Zeltyn 2007), with x 
 y = λ·patience and 𝒜(x, y) = x·e^y·y^(−x)·γ(x, y) = ₁F₁(1; x + 1; y):
     π_N = E / (1 + (𝒜 − 1)·E) with E = Erlang B(N, A) (probability of exactly N in system);
     P(wait) = 𝒜·π_N; P(abandon) = P(wait)·(1 − 1/ρ) + π_N/ρ with ρ = A/N;
-    ASA = E[W] over **all** arrivals (abandoners included, with their time in queue) = P(ab)·patience;
+    ASA = E[W] over **all** arrivals (abandoners included, with their time in queue)
+        = P(ab)·patience;
     SL(T) = P(answered with wait ≤ T) over **all** arrivals (abandoners, even before T, count as
     failures) = 1 − P(wait) + π_N·x·e^y·y^(−x−1)·[γ(x + 1, y) − γ(x + 1, y·e^(−T/patience))];
     occupancy = λ·(1 − P(ab))·AHT / N (answered load per agent).

@@ -442,7 +442,7 @@ def _check_array(name: str, values: FloatArray, *, allow_zero: bool = False) -> 
 
 
 def _check_fraction(name: str, value: float, *, upper_open: bool) -> None:
-    ok = math.isfinite(value) and 0.0 <= value and (value < 1.0 if upper_open else value <= 1.0)
+    ok = math.isfinite(value) and value >= 0.0 and (value < 1.0 if upper_open else value <= 1.0)
     if not ok:
         raise ParameterError(f"--{name} must be in [0, 1), got {value!r}",
                              hint=f"write 30 % as 0.3 for --{name}")
