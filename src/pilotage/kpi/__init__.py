@@ -1,0 +1,7 @@
+"""The KPI semantic layer: one declared catalogue, compiled to Ibis, run on DuckDB or Spark."""
+
+from pilotage.kpi.compiler import KpiRequest
+from pilotage.kpi.definitions import Catalogue, Kpi, load_catalogue
+from pilotage.kpi.query import KpiResult, compute
+
+__all__ = ["Catalogue", "Kpi", "KpiRequest", "KpiResult", "compute", "load_catalogue"]

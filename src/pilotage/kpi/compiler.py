@@ -1,0 +1,344 @@
+"""Compile KPI requests to Ibis expressions.
+
+Plan: each requested KPI resolves to a formula over *measure instances* (a measure with the
+parameter values and time attribution in force). Instances are grouped by source table; each
+table is enriched with the requested dimensions and aggregated once at the requested grain;
+the partial aggregates are unioned and summed per grain; ratios are then the sum of the
+numerator measures over the sum of the denominator measures at that grain (never an average
+of averages). Divisions cast both sides to float64 (integer division on some engines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from pilotage.errors import ParameterError
+from pilotage.kpi.definitions import Catalogue, Condition, Kpi, Measure
+from pilotage.kpi.dimensions import DIMENSION_COLUMN, TIME_DIMENSIONS, Grain, time_key
+
+ATTRIBUTION_COLUMN = {
+    "arrival": ("offered_at",),
+    "answer": ("answered_at", "ended_at", "offered_at"),
+    "end": ("ended_at", "offered_at"),
+}
+DEFAULT_TIME_COLUMN = {
+    "contacts": "offered_at", "survey_responses": "responded_at", "evaluations": "evaluated_at",
+    "agent_states": "start_at", "schedules": "start_at", "absences": "start_at",
+    "forecasts": "interval_start",
+}
+COMMON_PARAMETERS = ("variant", "attribution")
+
+
+@dataclass(frozen=True)
+class MeasureInstance:
+    measure: str
+    table: str
+    time: tuple[str, ...]
+    params: tuple[tuple[str, Any], ...]
+
+    @property
+    def column(self) -> str:
+        suffix = "_".join(f"{k}{v}" for k, v in self.params)
+        return f"m_{self.measure}_{'_'.join(self.time)}" + (f"_{suffix}" if suffix else "")
+
+
+@dataclass(frozen=True)
+class ResolvedKpi:
+    kpi: Kpi
+    variant: str
+    params: Mapping[str, Any]
+    numerator: tuple[tuple[int, MeasureInstance], ...]  # (sign, instance)
+    denominator: tuple[tuple[int, MeasureInstance], ...]
+
+
+@dataclass(frozen=True)
+class KpiRequest:
+    kpis: tuple[str, ...]
+    by: tuple[str, ...] = ()
+    start: dt.date | None = None  # first local day included
+    end: dt.date | None = None  # last local day included
+    where: tuple[tuple[str, str], ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)  # "kpi.name" -> value
+
+
+def _parameter_names(measure: Measure) -> set[str]:
+    names = set()
+    for cond in measure.where.values():
+        for value in cond.model_dump(exclude_none=True).values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and item.startswith("$"):
+                    names.add(item[1:])
+    return names
+
+
+def resolve(catalogue: Catalogue, request: KpiRequest) -> list[ResolvedKpi]:
+    by_kpi: dict[str, dict[str, Any]] = {}
+    for key, value in request.params.items():
+        kpi_id, _, name = key.partition(".")
+        if not name:
+            raise ParameterError(f"--param {key}={value}: write KPI.NAME=VALUE, e.g. "
+                                 "service_level.threshold_s=30")
+        catalogue.kpi(kpi_id)
+        by_kpi.setdefault(kpi_id, {})[name] = value
+    resolved = []
+    for kpi_id in request.kpis:
+        kpi = catalogue.kpi(kpi_id)
+        given = by_kpi.get(kpi_id, {})
+        variant = str(given.get("variant", "default"))
+        formula = kpi.formula_for(variant)
+        params: dict[str, Any] = {name: p.default for name, p in kpi.parameters.items()}
+        if variant != "default":
+            params.update(kpi.variants[variant].parameters)
+        for name, value in given.items():
+            if name in COMMON_PARAMETERS:
+                continue
+            if name not in kpi.parameters:
+                raise ParameterError(
+                    f"KPI {kpi_id} has no parameter {name!r}",
+                    hint="parameters: " + ", ".join([*kpi.parameters, *COMMON_PARAMETERS]))
+            params[name] = _coerce(value, kpi.parameters[name].default, f"{kpi_id}.{name}")
+        attribution = str(given.get("attribution", "arrival"))
+        if attribution not in ATTRIBUTION_COLUMN:
+            raise ParameterError(f"{kpi_id}.attribution={attribution!r} is not one of "
+                                 f"{', '.join(ATTRIBUTION_COLUMN)}")
+
+        resolved.append(ResolvedKpi(
+            kpi, variant, {**params, "attribution": attribution},
+            _instances(catalogue, kpi_id, formula.numerator, params, attribution),
+            _instances(catalogue, kpi_id, formula.denominator, params, attribution)))
+    return resolved
+
+
+def _instances(catalogue: Catalogue, kpi_id: str, terms: list[str], params: Mapping[str, Any],
+               attribution: str) -> tuple[tuple[int, MeasureInstance], ...]:
+    out = []
+    for term in terms:
+        name = term.lstrip("-")
+        measure = catalogue.measure(name)
+        if measure.time:
+            time: tuple[str, ...] = (measure.time,)
+        elif measure.table == "contacts":
+            time = ATTRIBUTION_COLUMN[attribution]
+        else:
+            time = (DEFAULT_TIME_COLUMN[measure.table],)
+        wanted = _parameter_names(measure)
+        missing = sorted(wanted - set(params))
+        if missing:
+            raise ParameterError(f"KPI {kpi_id}: measure {name} needs parameters {missing}")
+        used = tuple(sorted((p, params[p]) for p in wanted))
+        sign = -1 if term.startswith("-") else 1
+        out.append((sign, MeasureInstance(name, measure.table, time, used)))
+    return tuple(out)
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    if isinstance(default, bool):
+        return str(value).lower() in {"1", "true", "yes"}
+    if isinstance(default, int | float):
+        try:
+            number = float(value)
+        except ValueError:
+            raise ParameterError(f"--param {where}={value!r} is not a number") from None
+        return int(number) if isinstance(default, int) and number.is_integer() else number
+    return str(value)
+
+
+class Compiler:
+    """Builds the Ibis expression of a request on one backend's tables."""
+
+    def __init__(self, backend: Any, catalogue: Catalogue, time_zone: str) -> None:
+        self.backend = backend
+        self.catalogue = catalogue
+        self.time_zone = time_zone
+
+    def table(self, name: str) -> ir.Table:
+        return self.backend.table(name)
+
+    # ------------------------------------------------------------------ enrichment
+    def enrich(self, name: str, dims: set[str]) -> ir.Table:
+        t = self.table(name)
+        for derived_name, derived in self.catalogue.derived.items():
+            if derived.table == name:
+                start, end = derived.seconds_between
+                t = t.mutate(**{derived_name: (t[end].epoch_seconds()
+                                               - t[start].epoch_seconds()).cast("float64")})
+        need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
+        contact_cols = {"queue_id", "channel", "direction", "motive", "advisor_id"}
+        if name in {"survey_responses", "evaluations"} and need & contact_cols:
+            c = self.table("contacts")
+            wanted = [col for col in sorted(contact_cols) if col not in t.columns]
+            c = c.select("contact_id", *wanted)
+            t = t.left_join(c, t.contact_id == c.contact_id).drop("contact_id_right")
+        if need & {"channel", "direction", "contract_id"}:
+            q = self.table("queues")
+            wanted = [col for col in ("channel", "direction", "contract_id")
+                      if col not in t.columns]
+            if wanted and "queue_id" in t.columns:
+                q = q.select(q.queue_id.name("_q_id"), *wanted)
+                t = t.left_join(q, t.queue_id == q._q_id).drop("_q_id")
+        return t
+
+    def add_org(self, t: ir.Table, dims: set[str], ts: ir.TimestampValue) -> ir.Table:
+        need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
+        if not need & {"team_id", "site_id", "center_id"} or "advisor_id" not in t.columns:
+            return t
+        from pilotage.kpi.dimensions import from_utc_timestamp
+
+        t = t.mutate(_local_date=from_utc_timestamp(ts, self.time_zone).date())
+        m = self.table("team_memberships")
+        m = m.select(m.advisor_id.name("_m_adv"), m.team_id, m.valid_from, m.valid_to)
+        t = t.left_join(m, (t.advisor_id == m._m_adv) & (m.valid_from <= t._local_date)
+                        & (m.valid_to.isnull() | (t._local_date < m.valid_to)))
+        t = t.drop("_m_adv", "valid_from", "valid_to")
+        if need & {"site_id", "center_id"}:
+            teams = self.table("teams").select(ibis._.team_id.name("_t_id"), "site_id")
+            t = t.left_join(teams, t.team_id == teams._t_id).drop("_t_id")
+        if "center_id" in need:
+            sites = self.table("sites").select(ibis._.site_id.name("_s_id"), "center_id")
+            t = t.left_join(sites, t.site_id == sites._s_id).drop("_s_id")
+        return t
+
+    # ------------------------------------------------------------------ measures
+    def condition(self, t: ir.Table, column: str, cond: Condition,
+                  params: Mapping[str, Any]) -> ir.BooleanValue:
+        col = t[column]
+
+        def val(v: Any) -> Any:
+            return params[v[1:]] if isinstance(v, str) and v.startswith("$") else v
+
+        tests: list[ir.BooleanValue] = []
+        if cond.eq is not None:
+            tests.append(col == val(cond.eq))
+        if cond.ne is not None:
+            tests.append(col != val(cond.ne))
+        if cond.in_ is not None:
+            tests.append(col.isin([val(v) for v in cond.in_]))
+        if cond.not_in is not None:
+            tests.append(~col.isin([val(v) for v in cond.not_in]))
+        for op, bound in (("le", cond.le), ("lt", cond.lt), ("ge", cond.ge), ("gt", cond.gt)):
+            if bound is not None:
+                b = val(bound)
+                tests.append({"le": col <= b, "lt": col < b, "ge": col >= b, "gt": col > b}[op])
+        if cond.is_null is not None:
+            tests.append(col.isnull() if cond.is_null else col.notnull())
+        result = tests[0]
+        for test in tests[1:]:
+            result = result & test
+        return result.fill_null(False)
+
+    def measure_expr(self, t: ir.Table, inst: MeasureInstance) -> ir.Scalar:
+        measure = self.catalogue.measure(inst.measure)
+        params = dict(inst.params)
+        where = None
+        for column, cond in measure.where.items():
+            test = self.condition(t, column, cond, params)
+            where = test if where is None else where & test
+        if measure.aggregate == "count":
+            return t.count(where=where) if where is not None else t.count()
+        value = t[measure.value[0]].cast("float64").fill_null(0)
+        for extra in measure.value[1:]:
+            value = value + t[extra].cast("float64").fill_null(0)
+        if measure.scale != 1.0:
+            value = value * measure.scale
+        if measure.aggregate == "max":
+            return value.max(where=where)
+        if measure.aggregate == "count_distinct":
+            return t[measure.value[0]].nunique(where=where)
+        return value.sum(where=where).fill_null(0)
+
+    # ------------------------------------------------------------------ plan
+    def expression(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> ir.Table:
+        dims = set(request.by) | {name for name, _ in request.where}
+        grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
+        groups: dict[tuple[str, tuple[str, ...]], list[MeasureInstance]] = {}
+        for r in resolved:
+            for _, inst in (*r.numerator, *r.denominator):
+                bucket = groups.setdefault((inst.table, inst.time), [])
+                if inst not in bucket:
+                    bucket.append(inst)
+        all_instances = [i for insts in groups.values() for i in insts]
+        key_names = [b for b in request.by if b not in TIME_DIMENSIONS]
+        parts = []
+        for (table_name, time_cols), insts in groups.items():
+            t = self.enrich(table_name, dims)
+            ts = t[time_cols[0]]
+            for extra in time_cols[1:]:
+                ts = ts.fill_null(t[extra])
+            t = t.mutate(_ts=ts)
+            t = self.add_org(t, dims, t._ts)
+            keys: dict[str, ir.Value] = {}
+            if grain is not None:
+                keys.update(time_key(t._ts, grain, self.time_zone))
+            for dim in key_names:
+                column = DIMENSION_COLUMN[dim]
+                keys[dim] = t[column] if column in t.columns else ibis.null("string")
+            t = self.filter(t, request)
+            aggs = {}
+            for inst in all_instances:
+                if inst in insts:
+                    aggs[inst.column] = self.measure_expr(t, inst)
+                else:
+                    kind = self.catalogue.measure(inst.measure).aggregate
+                    aggs[inst.column] = ibis.null("int64" if kind == "count" else "float64")
+            part = t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+            part = part.mutate(**{c: part[c].cast("int64" if self.catalogue.measure(
+                i.measure).aggregate == "count" else "float64") for i in all_instances
+                for c in [i.column]})
+            parts.append(part)
+        union = parts[0] if len(parts) == 1 else ibis.union(*parts)
+        group_keys = [k for k in union.columns if not k.startswith("m_")]
+        final_aggs = {}
+        for inst in all_instances:
+            agg = self.catalogue.measure(inst.measure).aggregate
+            final_aggs[inst.column] = (union[inst.column].max() if agg == "max"
+                                       else union[inst.column].sum())
+        totals = (union.group_by(group_keys).aggregate(**final_aggs) if group_keys
+                  else union.aggregate(**final_aggs))
+        values = {}
+        for r in resolved:
+            num = _combine(totals, r.numerator)
+            if r.denominator:
+                den = _combine(totals, r.denominator)
+                values[r.kpi.id] = ibis.ifelse(den == 0, ibis.null("float64"),
+                                               num.cast("float64") / den.cast("float64"))
+            else:
+                values[r.kpi.id] = num
+        result = totals.select(*group_keys, **values)
+        return result.order_by(group_keys) if group_keys else result
+
+    def filter(self, t: ir.Table, request: KpiRequest) -> ir.Table:
+        from pilotage.kpi.dimensions import from_utc_timestamp
+
+        preds = []
+        if request.start is not None or request.end is not None:
+            local_day = from_utc_timestamp(t._ts, self.time_zone).date()
+            if request.start is not None:
+                preds.append(local_day >= request.start)
+            if request.end is not None:
+                preds.append(local_day <= request.end)
+        for name, value in request.where:
+            column = DIMENSION_COLUMN.get(name)
+            if column is None:
+                raise ParameterError(f"--where {name}={value}: '{name}' is not a dimension "
+                                     "that can be filtered (time: use --from/--to)")
+            if column not in t.columns:
+                preds.append(ibis.literal(False))
+            else:
+                preds.append(t[column] == value)
+        return t.filter(*preds) if preds else t
+
+
+def _combine(t: ir.Table, terms: tuple[tuple[int, MeasureInstance], ...]) -> ir.NumericValue:
+    total: ir.NumericValue | None = None
+    for sign, inst in terms:
+        col = t[inst.column].fill_null(0)
+        total = (col if sign > 0 else -col) if total is None else (
+            total + col if sign > 0 else total - col)
+    assert total is not None
+    return total
