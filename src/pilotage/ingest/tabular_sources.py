@@ -1,0 +1,424 @@
+"""Reading a tabular file into a DuckDB relation of source rows, each with its line number.
+
+Every record read ends up either in the relation (``__line`` = 1-based line of the file,
+header included; for Parquet the 1-based row number; for a JSON array the record number) or
+in the structural quarantine (wrong field count, broken quoting, undecodable bytes): nothing is
+dropped silently. Blank lines are not records; they are counted in ``notes``.
+
+Readers, fastest first:
+
+* DuckDB ``read_csv`` (parallel) for UTF-8 delimited files. Its rejected lines carry their line
+  number; accepted rows get theirs from their position, which is exact when every record is
+  one line and there are no blank lines (checked by counting newlines). Otherwise:
+* line splitting in DuckDB (``string_split`` of the whole text): exact line numbers, used for
+  the ``whitespace`` delimiter and for files without any quote character;
+* Python's ``csv`` module for quoted files whose records span lines, and other encodings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from pilotage.errors import InputError
+from pilotage.ingest.table_mapping import WHITESPACE, Dialect, TableMapping
+from pilotage.store.batch import QUARANTINE_SCHEMA
+
+SOURCE_VIEW = "__pilotage_src"
+LINE = "__line"
+_REPLACEMENT = "\ufffd"
+
+
+@dataclass
+class SourceRows:
+    """Source rows registered as ``SOURCE_VIEW`` in the connection."""
+
+    columns: dict[str, str]  # source column -> DuckDB type
+    rows_read: int
+    structural: pa.Table
+    delimiter: str | None = None  # to rebuild a record from its fields
+    notes: dict[str, int] = field(default_factory=dict)
+    keep_alive: list[object] = field(default_factory=list)  # Arrow tables DuckDB scans
+
+
+def _quarantine(file: str, lines: Sequence[int | None], reasons: Sequence[str],
+                records: Sequence[str | None]) -> pa.Table:
+    n = len(lines)
+    return pa.table({"file": pa.array([file] * n, pa.string()),
+                     "line": pa.array(lines, pa.int64()),
+                     "column": pa.array([None] * n, pa.string()),
+                     "value": pa.array([None] * n, pa.string()),
+                     "reason": pa.array(reasons, pa.string()),
+                     "record": pa.array(records, pa.string())}, schema=QUARANTINE_SCHEMA)
+
+
+def _unique_names(raw: Sequence[str]) -> list[str]:
+    names: list[str] = []
+    for i, name in enumerate(raw, start=1):
+        base = name.strip().strip("\ufeff") or f"column{i}"
+        candidate, k = base, 2
+        while candidate in names:
+            candidate, k = f"{base}_{k}", k + 1
+        names.append(candidate)
+    return names
+
+
+def _describe(dialect: Dialect) -> str:
+    delim = {"\t": "tab", WHITESPACE: "whitespace"}.get(dialect.delimiter,
+                                                       repr(dialect.delimiter))
+    return f"delimiter {delim}, quote {dialect.quote!r}"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class _TextFile:
+    """The decoded text of a file, with the lines that had undecodable bytes."""
+
+    def __init__(self, path: Path, data: bytes, encoding: str) -> None:
+        try:
+            self.text = data.decode(encoding)
+            self.had_errors = False
+        except UnicodeDecodeError:
+            self.text = data.decode(encoding, errors="replace")
+            self.had_errors = True
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {encoding!r}",
+                             hint="set dialect.encoding to e.g. utf-8, latin-1 or cp1252") from None
+        if self.text.startswith("\ufeff"):
+            self.text = self.text[1:]
+
+
+def _header_fields(line: str, dialect: Dialect) -> list[str]:
+    line = line.rstrip("\r\n")
+    if dialect.delimiter == WHITESPACE:
+        return line.split()
+    if dialect.quote is None:
+        return line.split(dialect.delimiter)
+    return next(csv.reader([line], delimiter=dialect.delimiter, quotechar=dialect.quote,
+                           escapechar=dialect.escape, doublequote=dialect.escape is None,
+                           strict=False), [])
+
+
+def _column_names(path: Path, lines_head: list[str], mapping: TableMapping) -> list[str]:
+    """Names of the source columns, from the header line or from the mapping."""
+    dialect = mapping.dialect
+    if dialect.header:
+        if len(lines_head) <= dialect.skip_lines:
+            raise InputError(f"{path}: line {dialect.skip_lines + 1}: the header line is "
+                             "missing (the file is empty)",
+                             hint="check the file, or set dialect.header: false")
+        return _unique_names(_header_fields(lines_head[dialect.skip_lines], dialect))
+    if mapping.source_columns:
+        return list(mapping.source_columns)
+    first = next((ln for ln in lines_head[dialect.skip_lines:] if ln.strip()), "")
+    return [f"column{i}" for i in range(1, len(_header_fields(first, dialect)) + 1)]
+
+
+def read_delimited(con: duckdb.DuckDBPyConnection, path: Path,
+                   mapping: TableMapping) -> SourceRows:
+    dialect = mapping.dialect
+    data = path.read_bytes()
+    text_head = data[:1 << 16].decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+    head_lines = text_head.splitlines(keepends=True)
+    if len(head_lines) > dialect.skip_lines + 1 or len(data) <= 1 << 16:
+        names = _column_names(path, head_lines, mapping)
+    else:  # a header longer than 64 KiB
+        names = _column_names(path, _TextFile(path, data, dialect.encoding).text
+                              .splitlines(keepends=True)[:dialect.skip_lines + 1], mapping)
+    has_quote = dialect.quote is not None and dialect.quote.encode() in data
+    utf8 = dialect.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    if dialect.delimiter != WHITESPACE and utf8:
+        result = _read_with_duckdb_csv(con, path, data, names, mapping)
+        if result is not None:
+            return result
+    text = _TextFile(path, data, dialect.encoding)
+    if dialect.delimiter == WHITESPACE or not has_quote:
+        return _read_by_splitting(con, path, text, names, mapping)
+    return _read_with_python_csv(con, path, text, names, mapping)
+
+
+def _withheld(mapping: TableMapping) -> bool:
+    return bool(mapping.pseudonymised_sources)
+
+
+_WITHHELD = " (record withheld: it holds identifiers that are pseudonymised)"
+
+
+def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes,
+                          names: list[str], mapping: TableMapping) -> SourceRows | None:
+    """Parallel read; None when line numbers could not be exact (then a slower reader runs)."""
+    dialect = mapping.dialect
+    if (b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r"))
+            or (b"\r" in data and b"\r\n" not in data)):
+        return None  # blank lines or CR-only endings: positions would not give line numbers
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    header_lines = dialect.skip_lines + (1 if dialect.header else 0)
+    if physical <= header_lines:
+        return SourceRows({n: "VARCHAR" for n in names}, 0, _quarantine(str(path), [], [], []),
+                          dialect.delimiter,
+                          keep_alive=[_register_empty(con, names)])
+    columns = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
+    quote = _sql_string(dialect.quote or "")
+    escape = _sql_string(dialect.escape or dialect.quote or "")
+    try:
+        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        table = con.sql(
+            f"SELECT * FROM read_csv({_sql_string(str(path))}, columns={columns}, "
+            f"auto_detect=false, header={str(dialect.header).lower()}, "
+            f"skip={dialect.skip_lines}, delim={_sql_string(dialect.delimiter)}, "
+            f"quote={quote}, escape={escape}, store_rejects=true, rejects_limit=0, "
+            f"strict_mode=true, null_padding=false, all_varchar=true)").to_arrow_table()
+        rejects = con.sql(
+            "SELECT line, any_value(csv_line), string_agg(DISTINCT error_type, ', ') "
+            "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
+    except duckdb.Error:
+        return None
+    if table.num_rows + len(rejects) + header_lines != physical:
+        return None  # records spanning lines: numbering by position would drift
+    first = header_lines + 1
+    reject_lines = np.array([int(r[0]) for r in rejects], dtype=np.int64)
+    compressed = reject_lines - first - np.arange(len(reject_lines))
+    positions = np.arange(table.num_rows, dtype=np.int64)
+    lines = first + positions + np.searchsorted(compressed, positions, side="right")
+    table = table.append_column(LINE, pa.array(lines, pa.int64()))
+    con.register(SOURCE_VIEW, table)
+    withheld = _withheld(mapping)
+    reasons = [f"the line does not fit the dialect ({_describe(dialect)}): "
+               f"{str(r[2]).lower()}; fix the line, or the dialect in the mapping"
+               + (_WITHHELD if withheld else "") for r in rejects]
+    records = [None if withheld else (str(r[1]).strip("\r\n") if r[1] is not None else None)
+               for r in rejects]
+    structural = _quarantine(str(path), reject_lines.tolist(), reasons, records)
+    return SourceRows({n: "VARCHAR" for n in names}, table.num_rows + len(rejects), structural,
+                      dialect.delimiter, keep_alive=[table])
+
+
+def _register_empty(con: duckdb.DuckDBPyConnection, names: list[str]) -> pa.Table:
+    table = pa.table({**{n: pa.array([], pa.string()) for n in names},
+                      LINE: pa.array([], pa.int64())})
+    con.register(SOURCE_VIEW, table)
+    return table
+
+
+def _read_by_splitting(con: duckdb.DuckDBPyConnection, path: Path, text: _TextFile,
+                       names: list[str], mapping: TableMapping) -> SourceRows:
+    """Exact line numbers: split the whole text on newlines, then each line on the delimiter."""
+    dialect = mapping.dialect
+    content = pa.table({"content": pa.array([text.text], pa.large_string())})
+    con.register("__pilotage_content", content)
+    first = dialect.skip_lines + (1 if dialect.header else 0) + 1
+    if dialect.delimiter == WHITESPACE:
+        fields = "regexp_split_to_array(trim(__text, ' ' || chr(9)), '[ \t]+')"
+    else:
+        fields = f"string_split(__text, {_sql_string(dialect.delimiter)})"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __pilotage_lines AS
+        SELECT __line, __text, {fields} AS __fields FROM (
+            SELECT generate_subscripts(s, 1) AS __line, rtrim(unnest(s), chr(13)) AS __text
+            FROM (SELECT string_split(content, chr(10)) AS s FROM __pilotage_content))
+        WHERE __line >= {first} AND trim(__text, ' ' || chr(9)) <> ''""")
+    con.unregister("__pilotage_content")
+    n = len(names)
+    bad_bytes = "contains(__text, chr(65533))" if text.had_errors else "false"
+    select = ", ".join(f"__fields[{i + 1}] AS {_quote_ident(name)}"
+                       for i, name in enumerate(names))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT {select}, __line "
+                f"FROM __pilotage_lines WHERE len(__fields) = {n} AND NOT {bad_bytes}")
+    withheld = _withheld(mapping)
+    bad = con.sql(f"SELECT __line, len(__fields), {bad_bytes}, __text FROM __pilotage_lines "
+                  f"WHERE len(__fields) <> {n} OR {bad_bytes} ORDER BY __line").fetchall()
+    reasons = []
+    for _, count, undecodable, _ in bad:
+        if undecodable:
+            reason = (f"the line has bytes that are not valid {dialect.encoding}; "
+                      "set dialect.encoding to the file's encoding (e.g. latin-1, cp1252)")
+        else:
+            reason = (f"the line has {count} fields, expected {n} ({_describe(dialect)}); "
+                      "fix the line, or the dialect in the mapping")
+        reasons.append(reason + (_WITHHELD if withheld else ""))
+    structural = _quarantine(str(path), [int(b[0]) for b in bad], reasons,
+                             [None if withheld else str(b[3]) for b in bad])
+    row = con.sql("SELECT count(*) FROM __pilotage_lines").fetchall()[0]
+    total_lines = text.text.count("\n") + (0 if text.text.endswith("\n") else 1)
+    blank = max(total_lines - (first - 1) - int(row[0]), 0) if text.text else 0
+    delimiter = " " if dialect.delimiter == WHITESPACE else dialect.delimiter
+    return SourceRows({name: "VARCHAR" for name in names}, int(row[0]), structural, delimiter,
+                      notes={"blank_lines": blank} if blank else {})
+
+
+def _read_with_python_csv(con: duckdb.DuckDBPyConnection, path: Path, text: _TextFile,
+                          names: list[str], mapping: TableMapping) -> SourceRows:
+    """Quoted records spanning lines: Python's csv module, slower but with exact lines."""
+    dialect = mapping.dialect
+    body = text.text
+    for _ in range(dialect.skip_lines):
+        cut = body.find("\n")
+        body = "" if cut < 0 else body[cut + 1:]
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=dialect.delimiter,
+                        quotechar=dialect.quote, escapechar=dialect.escape,
+                        doublequote=dialect.escape is None, strict=True)
+    n = len(names)
+    columns: list[list[str]] = [[] for _ in names]
+    lines: list[int] = []
+    bad_lines: list[int] = []
+    reasons: list[str] = []
+    records: list[str | None] = []
+    withheld = _withheld(mapping)
+    end = 0
+    header_pending = dialect.header
+    blank = 0
+    while True:
+        start = end + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            end = reader.line_num
+            bad_lines.append(start + dialect.skip_lines)
+            reasons.append(f"the record cannot be read ({exc}; {_describe(dialect)}); fix its "
+                           "quoting" + (_WITHHELD if withheld else ""))
+            records.append(None)
+            continue
+        end = reader.line_num
+        if header_pending:
+            header_pending = False
+            continue
+        if not record or all(not f.strip() for f in record) and len(record) <= 1:
+            blank += 1
+            continue
+        line = start + dialect.skip_lines
+        joined = dialect.delimiter.join(record)
+        if len(record) != n or (text.had_errors and _REPLACEMENT in joined):
+            bad_lines.append(line)
+            if len(record) != n:
+                reasons.append(f"the record has {len(record)} fields, expected {n} "
+                               f"({_describe(dialect)}); fix the line, or the dialect in the "
+                               "mapping" + (_WITHHELD if withheld else ""))
+            else:
+                reasons.append(f"the line has bytes that are not valid {dialect.encoding}; set "
+                               "dialect.encoding to the file's encoding"
+                               + (_WITHHELD if withheld else ""))
+            records.append(None if withheld else joined)
+            continue
+        for i, value in enumerate(record):
+            columns[i].append(value)
+        lines.append(line)
+    table = pa.table({**{name: pa.array(col, pa.string()) for name, col in zip(names, columns,
+                                                                             strict=True)},
+                      LINE: pa.array(lines, pa.int64())})
+    con.register(SOURCE_VIEW, table)
+    structural = _quarantine(str(path), bad_lines, reasons, records)
+    return SourceRows({name: "VARCHAR" for name in names}, len(lines) + len(bad_lines),
+                      structural, dialect.delimiter, notes={"blank_lines": blank} if blank else {},
+                      keep_alive=[table])
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> SourceRows:
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT * EXCLUDE "
+                    f"(file_row_number), file_row_number + 1 AS {LINE} FROM "
+                    f"read_parquet({_sql_string(str(path))}, file_row_number=true)")
+        columns = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE {SOURCE_VIEW}").fetchall()
+                   if r[0] != LINE}
+        row = con.sql(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchall()[0]
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot be read as Parquet: {exc}",
+                         hint="check that the file is a complete Parquet file, or set the "
+                              "format") from None
+    return SourceRows(columns, int(row[0]), _quarantine(str(path), [], [], []))
+
+
+def read_json(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping) -> SourceRows:
+    """A JSON array of records (``line`` = record number) or JSON Lines (``line`` = line)."""
+    data = path.read_bytes()
+    stripped = data.lstrip()
+    if stripped.startswith(b"["):
+        try:
+            table = con.sql(f"SELECT * FROM read_json({_sql_string(str(path))}, "
+                            "format='array')").to_arrow_table()
+        except duckdb.Error as exc:
+            raise InputError(f"{path}: cannot be read as a JSON array of records: {exc}",
+                             hint="fix the JSON syntax, or export JSON Lines (one record a "
+                                  "line) so that bad records can be set aside") from None
+        return _register_json(con, table, np.arange(1, table.num_rows + 1), path, [], [], [])
+    text = _TextFile(path, data, mapping.dialect.encoding)
+    rows: list[dict[str, object]] = []
+    lines: list[int] = []
+    bad_lines: list[int] = []
+    reasons: list[str] = []
+    records: list[str | None] = []
+    withheld = _withheld(mapping)
+    blank = 0
+    for number, raw in enumerate(text.text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            blank += 1
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            value, problem = None, f"invalid JSON ({exc.__class__.__name__}: {exc})"
+        else:
+            problem = "" if isinstance(value, dict) else "the line is not a JSON object"
+        if problem or (text.had_errors and _REPLACEMENT in line):
+            bad_lines.append(number)
+            reasons.append((problem or f"bytes not valid {mapping.dialect.encoding}")
+                           + "; fix the line (one JSON object per line)"
+                           + (_WITHHELD if withheld else ""))
+            records.append(None if withheld else line)
+            continue
+        assert isinstance(value, dict)
+        rows.append(value)
+        lines.append(number)
+    keys: dict[str, None] = {}
+    for r in rows:
+        keys.update(dict.fromkeys(str(k) for k in r))
+    table = pa.table({k: pa.array([_json_text(r.get(k)) for r in rows], pa.string())
+                      for k in keys}) if keys else pa.table({})
+    result = _register_json(con, table, np.array(lines, dtype=np.int64), path, bad_lines,
+                            reasons, records)
+    if text.text.endswith("\n"):
+        blank -= 1  # the empty string after the final newline is not a line
+    if blank > 0:
+        result.notes["blank_lines"] = blank
+    return result
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _register_json(con: duckdb.DuckDBPyConnection, table: pa.Table, lines: np.ndarray,
+                   path: Path, bad_lines: list[int], reasons: list[str],
+                   records: list[str | None]) -> SourceRows:
+    if table.num_columns == 0:
+        table = pa.table({"__empty": pa.array([None] * len(lines), pa.string())})
+    table = table.append_column(LINE, pa.array(lines, pa.int64()))
+    con.register(SOURCE_VIEW, table)
+    columns = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE {SOURCE_VIEW}").fetchall()
+               if r[0] not in (LINE, "__empty")}
+    return SourceRows(columns, len(lines) + len(bad_lines),
+                      _quarantine(str(path), bad_lines, reasons, records), keep_alive=[table])
