@@ -109,19 +109,18 @@ def read_table_rows(path: Path, mapping: QueueLogTableMapping, mapping_name: str
     wanted = {"time": cols.time, "callid": cols.callid, "queue": cols.queue,
               "agent": cols.agent, "event": cols.event}
     wanted.update({f"data[{i}]": c for i, c in enumerate(cols.data)})
-    index: dict[str, int] = {}
-    for field, column in wanted.items():
-        if column not in names:
-            raise MappingError(
-                f"{path}: line 1: column '{column}' (mapping '{mapping_name}', field "
-                f"'columns.{field}') is not in the header {names}",
-                hint="fix the column name in the mapping, or check csv.delimiter") from None
-        index[field] = names.index(column)
+    missing = [f"column '{column}' (mapping '{mapping_name}', field 'columns.{field}')"
+               for field, column in wanted.items() if column not in names]
+    if missing:
+        raise MappingError(f"{path}: line 1: {'; '.join(missing)} not in the header {names}",
+                           hint="fix the column names in the mapping, or check csv.delimiter")
+    index = {field: names.index(column) for field, column in wanted.items()}
     needed = max(index.values()) + 1
 
     out: dict[str, list[object]] = {f.name: [] for f in RAW_SCHEMA}
     n_data = len(cols.data)
-    blank_data = [None] * (DATA_FIELDS - n_data)
+    blank_data: list[str | None] = [None] * (DATA_FIELDS - n_data)
+    problem: tuple[str | None, str | None, str]
     line_no = 1  # physical line of the row being read (the header was line 1)
     while True:
         start = reader.line_num + 1
@@ -168,7 +167,7 @@ def read_table_rows(path: Path, mapping: QueueLogTableMapping, mapping_name: str
         fields = [row[index[f"data[{i}]"]] for i in range(n_data)]
         out["data"].append("|".join(fields).rstrip("|"))
         out["nfields"].append(5 + n_data)
-        for i, value in enumerate(fields[:DATA_FIELDS] + blank_data, start=1):
+        for i, value in enumerate([*fields[:DATA_FIELDS], *blank_data], start=1):
             out[f"d{i}"].append(value)
         out["bad_column"].append(None)
         out["bad_value"].append(None)
