@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pilotage.cli import demo, ingest, workspace
+from pilotage.cli import demo, ingest, kpi, workspace
 from pilotage.cli.console import console, err_console
 from pilotage.errors import PilotageError, UserError
 
@@ -34,6 +34,7 @@ def _root(
 workspace.register(app)
 ingest.register(app)
 demo.register(app)
+kpi.register(app)
 
 
 def _register_optional() -> None:

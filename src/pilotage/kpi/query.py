@@ -37,6 +37,54 @@ def compute(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb"
     return KpiResult(_present(frame, request), tuple(resolved), sql)
 
 
+def compile_sql(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") -> str:
+    """The SQL a request runs (``pilotage kpi explain``)."""
+    catalogue = load_catalogue()
+    resolved = resolve(catalogue, request)
+    with backend_for(workspace, engine) as backend:
+        expr = Compiler(backend, catalogue, workspace.config.time_zone).expression(
+            request, resolved)
+        return str(ibis.to_sql(expr, dialect=backend.name))
+
+
+def drill(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") -> pa.Table:
+    """The records behind one KPI figure: each row of each measure of its formula, with the
+    measure, its role (numerator / denominator) and the KPI definition version (lineage)."""
+    catalogue = load_catalogue()
+    if len(request.kpis) != 1:
+        from pilotage.errors import ParameterError
+
+        raise ParameterError("--drill takes exactly one KPI")
+    check_dimensions(request.by)
+    (resolved,) = resolve(catalogue, request)
+    dims = set(request.by) | {name for name, _ in request.where}
+    parts = []
+    with backend_for(workspace, engine) as backend:
+        compiler = Compiler(backend, catalogue, workspace.config.time_zone)
+        for role, terms in (("numerator", resolved.numerator),
+                            ("denominator", resolved.denominator)):
+            for sign, inst in terms:
+                t = compiler.enrich(inst.table, dims)
+                ts = t[inst.time[0]]
+                for extra in inst.time[1:]:
+                    ts = ts.fill_null(t[extra])
+                t = compiler.add_org(t.mutate(_ts=ts), dims, ts)
+                t = compiler.filter(t, request)
+                measure = catalogue.measure(inst.measure)
+                for column, cond in measure.where.items():
+                    t = t.filter(compiler.condition(t, column, cond, dict(inst.params)))
+                frame = backend.to_pyarrow(t.drop("_ts"))
+                n = frame.num_rows
+                frame = frame.append_column("kpi", pa.array([resolved.kpi.id] * n))
+                frame = frame.append_column("kpi_version",
+                                            pa.array([resolved.kpi.version] * n))
+                frame = frame.append_column("measure", pa.array([inst.measure] * n))
+                frame = frame.append_column(
+                    "role", pa.array([role if sign > 0 else f"{role} (subtracted)"] * n))
+                parts.append(frame)
+    return pa.concat_tables(parts, promote_options="permissive")
+
+
 def _present(frame: Any, request: KpiRequest) -> pa.Table:
     grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
     columns: dict[str, list[Any]] = {}
