@@ -35,7 +35,7 @@ _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "p
 
 # Functions an expression (``expr``, ``exclude``) may call: pure scalar functions on the
 # values of one row. Anything else (table functions, subqueries, file access) is refused.
-ALLOWED_FUNCTIONS = frozenset("""
+ALLOWED_FUNCTIONS = frozenset(str.split("""
 abs ceil ceiling floor round greatest least sign
 lower upper trim ltrim rtrim length substr substring left right concat concat_ws replace
 reverse lpad rpad strpos instr position contains starts_with ends_with prefix suffix
@@ -43,13 +43,13 @@ split_part regexp_replace regexp_extract regexp_matches regexp_full_match
 coalesce nullif ifnull if
 strptime try_strptime strftime make_date make_time make_timestamp date_trunc date_part
 epoch to_seconds to_minutes to_hours extract
-""".split())
-_ALLOWED_KEYWORDS = frozenset("""
+"""))
+_ALLOWED_KEYWORDS = frozenset(str.split("""
 case when then else end and or not is null in between like ilike similar escape cast try_cast
 as true false distinct from interval
 varchar text integer int bigint double float real boolean bool date time timestamp decimal
 numeric second seconds minute minutes hour hours day days
-""".split())
+"""))
 
 _TOP_KEYS = ("kind", "name", "description", "table", "format", "source", "time_zone",
              "dialect", "source_columns", "columns", "filters")
@@ -302,7 +302,7 @@ def load_table_mapping(mapping: MappingFile) -> TableMapping:
         rules.append(_rule(v, spec.column(name), body))
     mapped = {r.column for r in rules}
     missing = [c.name for c in spec.columns if c.required and c.name != "load_id"
-               and c.name not in mapped and not (c.name == "source")]
+               and c.name not in mapped and c.name != "source"]
     if missing:
         raise v.fail(("columns",), f"columns: required column(s) of {table_name} not mapped: "
                                    f"{', '.join(missing)}",

@@ -28,6 +28,7 @@ from pilotage.ingest.tabular_sources import (
     read_parquet,
 )
 from pilotage.ingest.tabular_sql import ConversionPlan, ident, literal, plan
+from pilotage.ingest.tabular_time import local_to_utc
 from pilotage.store.batch import QUARANTINE_SCHEMA, Batch
 from pilotage.store.workspace import file_sha256
 
@@ -151,6 +152,9 @@ def _convert(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping,
     spec = mapping.spec
     names = [name for name, _ in conversion.typed]
     loaded = result.filter(pc.invert(failed)).select(names)
+    for column, zone in conversion.zones.items():
+        index = loaded.column_names.index(column)
+        loaded = loaded.set_column(index, column, local_to_utc(loaded.column(column), zone))
     for rule in mapping.columns:
         if rule.pseudonymise:
             index = loaded.column_names.index(rule.column)

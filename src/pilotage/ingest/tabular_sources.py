@@ -172,26 +172,39 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
     escape = _sql_string(dialect.escape or dialect.quote or "")
     try:
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-        table = con.sql(
-            f"SELECT * FROM read_csv({_sql_string(str(path))}, columns={columns}, "
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __pilotage_raw AS SELECT * FROM read_csv("
+            f"{_sql_string(str(path))}, columns={columns}, "
             f"auto_detect=false, header={str(dialect.header).lower()}, "
             f"skip={dialect.skip_lines}, delim={_sql_string(dialect.delimiter)}, "
             f"quote={quote}, escape={escape}, store_rejects=true, rejects_limit=0, "
-            f"strict_mode=true, null_padding=false, all_varchar=true)").to_arrow_table()
+            f"strict_mode=true, null_padding=false, all_varchar=true)")
+        accepted = int(con.sql("SELECT count(*) FROM __pilotage_raw").fetchall()[0][0])
         rejects = con.sql(
             "SELECT line, any_value(csv_line), string_agg(DISTINCT error_type, ', ') "
             "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
     except duckdb.Error:
         return None
-    if table.num_rows + len(rejects) + header_lines != physical:
+    if accepted + len(rejects) + header_lines != physical:
         return None  # records spanning lines: numbering by position would drift
     first = header_lines + 1
     reject_lines = np.array([int(r[0]) for r in rejects], dtype=np.int64)
-    compressed = reject_lines - first - np.arange(len(reject_lines))
-    positions = np.arange(table.num_rows, dtype=np.int64)
-    lines = first + positions + np.searchsorted(compressed, positions, side="right")
-    table = table.append_column(LINE, pa.array(lines, pa.int64()))
-    con.register(SOURCE_VIEW, table)
+    if len(rejects):
+        # accepted row k (0-based, file order) is on line first + k + (rejected lines before
+        # it); a rejected line j sits before accepted position r_j - first - j.
+        compressed = reject_lines - first - np.arange(len(reject_lines))
+        shifts = pa.table({"c": pa.array(compressed, pa.int64()),
+                           "cum": pa.array(np.arange(1, len(rejects) + 1), pa.int64())})
+        con.register("__pilotage_shifts", shifts)
+        con.execute("CREATE OR REPLACE TEMP TABLE __pilotage_shift AS SELECT c, max(cum) AS cum "
+                    "FROM __pilotage_shifts GROUP BY c")
+        con.unregister("__pilotage_shifts")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT r.*, "
+                    f"{first} + r.rowid + coalesce(j.cum, 0) AS {LINE} FROM __pilotage_raw r "
+                    "ASOF LEFT JOIN __pilotage_shift j ON r.rowid >= j.c")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT *, "
+                    f"{first} + rowid AS {LINE} FROM __pilotage_raw")
     withheld = _withheld(mapping)
     reasons = [f"the line does not fit the dialect ({_describe(dialect)}): "
                f"{str(r[2]).lower()}; fix the line, or the dialect in the mapping"
@@ -199,8 +212,8 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
     records = [None if withheld else (str(r[1]).strip("\r\n") if r[1] is not None else None)
                for r in rejects]
     structural = _quarantine(str(path), reject_lines.tolist(), reasons, records)
-    return SourceRows({n: "VARCHAR" for n in names}, table.num_rows + len(rejects), structural,
-                      dialect.delimiter, keep_alive=[table])
+    return SourceRows({n: "VARCHAR" for n in names}, accepted + len(rejects), structural,
+                      dialect.delimiter)
 
 
 def _register_empty(con: duckdb.DuckDBPyConnection, names: list[str]) -> pa.Table:

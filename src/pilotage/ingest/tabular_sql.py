@@ -45,6 +45,7 @@ class ConversionPlan:
     staged: list[str]  # "expr AS name" computed from the source row
     typed: list[tuple[str, str]]  # (canonical column, SQL over staged names)
     checks: list[Check]
+    zones: dict[str, str]  # timestamp column -> time zone its (local) values are read in
 
 
 class _Planner:
@@ -52,6 +53,7 @@ class _Planner:
         self.mapping = mapping
         self.types = source_types
         self.staged: list[str] = []
+        self.zones: dict[str, str] = {}
 
     def stage(self, sql: str) -> str:
         name = f"__s{len(self.staged)}"
@@ -86,7 +88,7 @@ def plan(mapping: TableMapping, source_types: dict[str, str]) -> ConversionPlan:
         checks.extend(rule_checks)
     if "source" in spec.column_names and mapping.rule("source") is None:
         typed.append(("source", literal(mapping.source_label)))
-    return ConversionPlan(p.staged, typed, checks)
+    return ConversionPlan(p.staged, typed, checks, p.zones)
 
 
 def _column(p: _Planner, rule: ColumnRule, column: Column,
@@ -182,7 +184,7 @@ def _convert(p: _Planner, rule: ColumnRule, column: Column, mapping: TableMappin
         if aware:
             parsed = f"timezone('UTC', {parsed})"
         elif zone != "UTC" and t == "TIMESTAMP":
-            parsed = f"timezone('UTC', timezone({literal(zone)}, {parsed}))"
+            p.zones[rule.column] = zone  # converted after the query (see tabular_time)
         if t == "DATE":
             parsed = f"CAST({parsed} AS DATE)"
         return parsed, f"{value} IS NOT NULL AND {parsed} IS NULL", raw_name
@@ -220,8 +222,8 @@ def _date_and_clock(p: _Planner, rule: ColumnRule, column: Column, mapping: Tabl
         ts = (f"({ts} + CASE WHEN {clock_name} < {ref} THEN INTERVAL 1 DAY "
               f"ELSE INTERVAL 0 DAY END)")
     zone = rule.time_zone or mapping.time_zone
-    if zone != "UTC":
-        ts = f"timezone('UTC', timezone({literal(zone)}, {ts}))"
+    if zone != "UTC" and column.sql_type == "TIMESTAMP":
+        p.zones[rule.column] = zone  # converted after the query (see tabular_time)
     if column.sql_type == "DATE":
         ts = f"CAST({ts} AS DATE)"
     failed = (f"(({date_raw} IS NOT NULL AND {date_name} IS NULL) OR "

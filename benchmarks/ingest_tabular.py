@@ -1,0 +1,126 @@
+"""Throughput of generic tabular ingestion (``parse_table``) on a realistic ACD export.
+
+Generates 2,000,000 calls as CSV and as Parquet in a temporary folder, then measures rows/s
+through ``parse_table`` and, as a baseline in the same process, a plain DuckDB ``read_csv`` /
+``read_parquet`` into a table. Run: ``python benchmarks/ingest_tabular.py [rows]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pilotage.ingest.mapping_files import locate_mapping
+from pilotage.ingest.pseudonym import Pseudonymizer
+from pilotage.ingest.tabular import parse_table
+
+MAPPING = """\
+kind: table
+table: contacts
+time_zone: Europe/Paris
+columns:
+  contact_id: call_id
+  source_ref: call_id
+  customer_key: {source: caller, pseudonymise: true}
+  queue_id: queue
+  channel: {constant: voice}
+  direction: {constant: inbound}
+  offered_at: {source: enter_time, format: "%Y-%m-%d %H:%M:%S"}
+  answered_at: {source: answer_time, format: "%Y-%m-%d %H:%M:%S"}
+  wait_s: wait
+  talk_s: talk
+  advisor_id: {source: agent, null_if: "-"}
+  outcome:
+    source: result
+    values: {ANSWERED: answered, ABANDON: abandoned, TIMEOUT: timeout}
+filters:
+  - exclude: "queue = 'TEST'"
+    reason: "test calls of the supervisor; nothing to fix"
+"""
+
+
+def export(rows: int, customers: int) -> pa.Table:
+    rng = np.random.default_rng(1999)
+    start = np.datetime64("2024-03-01T00:00:00") + np.sort(
+        rng.integers(0, 28 * 86400, rows)).astype("timedelta64[s]")
+    wait = rng.exponential(40, rows).astype(np.int64)
+    result = rng.choice(np.array(["ANSWERED", "ABANDON", "TIMEOUT"]), rows, p=[.88, .1, .02])
+    answered = result == "ANSWERED"
+    answer = np.where(answered, start + wait.astype("timedelta64[s]"),
+                      np.datetime64("NaT")).astype("datetime64[s]")
+    agent = np.where(answered, np.char.add("A", rng.integers(1, 400, rows).astype(str)), "-")
+    caller = np.char.add("+3361", rng.integers(0, customers, rows).astype(str))
+    queue = rng.choice(np.array(["SALES", "SUPPORT", "BILLING", "VIP", "TEST"]), rows,
+                       p=[.3, .4, .2, .099, .001])
+
+    def fmt(ts: np.ndarray) -> pa.Array:
+        return pa.array(np.datetime_as_string(ts, unit="s")).cast(pa.string())
+
+    return pa.table({
+        "call_id": pa.array(np.char.add("C", np.arange(rows).astype(str))),
+        "queue": pa.array(queue), "caller": pa.array(caller),
+        "enter_time": pc_replace_t(fmt(start)),
+        "answer_time": pc_replace_t(fmt(answer)),
+        "wait": pa.array(wait), "talk": pa.array(rng.gamma(2, 120, rows).round(1)),
+        "agent": pa.array(agent), "result": pa.array(result)})
+
+
+def pc_replace_t(values: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    text = pc.replace_substring(values, "T", " ")
+    return pc.if_else(pc.equal(values, "NaT"), None, text)
+
+
+def timed(fn: object) -> float:
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
+    customers = rows // 10
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        table = export(rows, customers)
+        csv_path, parquet_path = folder / "acd.csv", folder / "acd.parquet"
+        pacsv.write_csv(table, csv_path, pacsv.WriteOptions(quoting_style="none"))
+        pq.write_table(table, parquet_path)
+        mapping_path = folder / "acd.yaml"
+        mapping_path.write_text(MAPPING)
+        mapping = locate_mapping(str(mapping_path))
+        pseudo = Pseudonymizer(b"benchmark-secret")
+        print(f"{rows:,} calls, {customers:,} distinct callers, CSV "
+              f"{csv_path.stat().st_size / 1e6:.0f} MB, Parquet "
+              f"{parquet_path.stat().st_size / 1e6:.0f} MB")
+        print(f"{'format':8} {'parse_table s':>14} {'rows/s':>12} {'baseline s':>11} "
+              f"{'baseline rows/s':>16} {'ratio':>6}")
+        for fmt, path, reader in (("csv", csv_path, "read_csv"),
+                                  ("parquet", parquet_path, "read_parquet")):
+            con = duckdb.connect()
+            base = timed(lambda r=reader, p=path: con.execute(  # type: ignore[misc]
+                f"CREATE OR REPLACE TABLE t AS SELECT * FROM {r}('{p}')"))
+            con.close()
+            batches = []
+            ours = timed(lambda p=path: batches.append(  # type: ignore[misc]
+                parse_table(p, mapping=mapping, pseudonymizer=pseudo)))
+            batch = batches[0]
+            assert batch.rows_read == batch.rows_loaded + batch.rows_quarantined == rows
+            print(f"{fmt:8} {ours:14.2f} {rows / ours:12,.0f} {base:11.2f} "
+                  f"{rows / base:16,.0f} {base / ours:6.2f}   "
+                  f"(loaded {batch.rows_loaded:,}, quarantined {batch.rows_quarantined:,})")
+        keys = timed(lambda: pseudo.keys(table.column("caller")))
+        print(f"of which Pseudonymizer.keys on {customers:,} distinct callers: {keys:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Local wall-clock timestamps → naive UTC, vectorised.
+
+DuckDB's ``timezone()`` calls ICU for every value (about 1 µs each); here the UTC offset is
+looked up once per distinct local hour with :mod:`zoneinfo`, and exactly, value by value, only
+in the hours where the offset changes (DST transitions). Ambiguous local times (the repeated
+hour in autumn) take the first occurrence (``fold=0``, summer time); local times that do not
+exist (the skipped hour in spring) take the offset before the change, as ``zoneinfo`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_US_PER_HOUR = 3_600_000_000
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _offset_us(local_us: int, zone: ZoneInfo) -> int:
+    try:
+        local = _EPOCH + dt.timedelta(microseconds=local_us)
+        offset = local.replace(tzinfo=zone).utcoffset()
+    except (OverflowError, ValueError):
+        return 0
+    return 0 if offset is None else int(offset.total_seconds() * 1_000_000)
+
+
+def local_to_utc(values: pa.ChunkedArray | pa.Array, zone_name: str) -> pa.Array:
+    """Naive local ``timestamp[us]`` values in ``zone_name`` → naive UTC ``timestamp[us]``."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = values.cast(pa.timestamp("us"))
+    if len(values) == 0 or values.null_count == len(values):
+        return values
+    zone = ZoneInfo(zone_name)
+    valid = values.is_valid()
+    local = pc.fill_null(values.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    hours, inverse = np.unique(local // _US_PER_HOUR, return_inverse=True)
+    start = np.array([_offset_us(int(h) * _US_PER_HOUR, zone) for h in hours], dtype=np.int64)
+    end = np.array([_offset_us(int(h + 1) * _US_PER_HOUR - 1, zone) for h in hours],
+                   dtype=np.int64)
+    offsets = start[inverse]
+    changing = np.nonzero((start != end)[inverse])[0]
+    for i in changing:  # only values in an hour where the offset changes
+        offsets[i] = _offset_us(int(local[i]), zone)
+    utc = pa.array(local - offsets, pa.int64()).cast(pa.timestamp("us"))
+    return pc.if_else(valid, utc, pa.scalar(None, pa.timestamp("us")))
