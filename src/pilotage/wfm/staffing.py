@@ -12,7 +12,8 @@ Two questions, each answered for whole arrays of intervals at once:
 Fractional agents: for each constraint, with N its smallest whole answer, the fractional answer is
 N − 1 + t, where t ∈ (0, 1] is where the straight line between the constraint's metric at N − 1
 and at N reaches the target (service level as is; ASA as answer speed 1/(1 + ASA/AHT) so that an
-infinite ASA at N − 1 is handled; abandonment and occupancy as is). The overall fractional answer
+infinite ASA at N − 1 is handled; abandonment as is; occupancy as its inverse, so that Erlang C
+gives exactly load / max occupancy). The overall fractional answer
 is the largest over the constraints, so ``ceil(agents_fractional) == agents`` always holds.
 
 Model: Erlang C when ``patience_s`` is None, Erlang A (exponential patience of that mean)
@@ -164,16 +165,18 @@ def achieved_metrics(volume: npt.ArrayLike, aht_s: npt.ArrayLike, agents: npt.Ar
                      interval_min: npt.ArrayLike = 30.0, threshold_s: npt.ArrayLike = 20.0,
                      patience_s: npt.ArrayLike | None = None) -> StaffingMetrics:
     """Metrics achieved with ``agents`` per interval (arrays broadcast together)."""
-    work = Workload.of(volume, aht_s, interval_min, patience_s)
-    n = len(work)
-    agents_a = np.atleast_1d(np.asarray(agents, dtype=np.float64))
-    t_a = np.atleast_1d(np.asarray(threshold_s, dtype=np.float64))
+    inputs = [np.atleast_1d(np.asarray(v, dtype=np.float64)).ravel()
+              for v in (volume, aht_s, interval_min, agents, threshold_s)]
+    if patience_s is not None:
+        inputs.append(np.atleast_1d(np.asarray(patience_s, dtype=np.float64)).ravel())
     try:
-        agents_a = np.ascontiguousarray(np.broadcast_to(agents_a.ravel(), (n,)), dtype=np.float64)
-        t_a = np.ascontiguousarray(np.broadcast_to(t_a.ravel(), (n,)), dtype=np.float64)
+        b = [np.ascontiguousarray(a) for a in np.broadcast_arrays(*inputs)]
     except ValueError as exc:
-        raise ParameterError(f"agents/threshold_s shape does not match {n} intervals: {exc}",
+        raise ParameterError(f"volume, aht_s, interval_min, agents, threshold_s and patience_s "
+                             f"do not have compatible shapes: {exc}",
                              hint="give one value per interval, or a single value") from exc
+    work = Workload.of(b[0], b[1], b[2], b[5] if patience_s is not None else None)
+    agents_a, t_a = b[3], b[4]
     _check_array("agents", agents_a, allow_zero=True)
     _check_array("threshold_s", t_a, allow_zero=True)
     return _metrics(work, agents_a, t_a)
@@ -229,8 +232,9 @@ def _goodness(kind: Constraint, m: StaffingMetrics, aht_s: FloatArray) -> FloatA
             return 1.0 / (1.0 + m.asa_s / aht_s)  # +inf ASA → 0
         case Constraint.ABANDON:
             return -m.p_abandon
-        case Constraint.OCCUPANCY:
-            return -m.occupancy
+        case Constraint.OCCUPANCY:  # agents per answered Erlang: linear in N for Erlang C
+            with np.errstate(divide="ignore"):
+                return np.asarray(1.0 / m.occupancy)
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -243,7 +247,7 @@ def _goal(kind: Constraint, target: StaffingTarget, aht_s: FloatArray) -> FloatA
         case Constraint.ABANDON:
             return np.full_like(aht_s, -float(target.max_abandon or 0.0))
         case Constraint.OCCUPANCY:
-            return np.full_like(aht_s, -target.max_occupancy)
+            return np.full_like(aht_s, 1.0 / target.max_occupancy)
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -437,7 +441,7 @@ def _check_array(name: str, values: FloatArray, *, allow_zero: bool = False) -> 
         i = int(np.flatnonzero(bad)[0])
         bound = "≥ 0" if allow_zero else "> 0"
         raise ParameterError(f"{name} must be finite and {bound}; interval {i} has "
-                             f"{values[i]!r} ({int(bad.sum())} bad value(s))",
+                             f"{float(values[i])!r} ({int(bad.sum())} bad value(s))",
                              hint=f"fix {name} for that interval")
 
 
