@@ -26,6 +26,7 @@ Rules worth knowing:
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
     source = mapping_name or NATIVE_FORMAT
     notes: Counter[str] = Counter()
 
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "TimeZone": "UTC"})
+    con = _session()
     try:
         if table_mapping is None:
             con.register("native_lines", read_native_lines(path))
@@ -159,6 +160,20 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         mapping=mapping_name if mapping is not None else None,
         notes=dict(notes),
     )
+
+
+_ENGINE: list[duckdb.DuckDBPyConnection] = []
+_ENGINE_LOCK = threading.Lock()
+
+
+def _session() -> duckdb.DuckDBPyConnection:
+    """A fresh connection (own temp tables) to one in-memory DuckDB shared by every parse:
+    opening a database costs about 50 ms, a cursor about 2 ms."""
+    with _ENGINE_LOCK:
+        if not _ENGINE:
+            _ENGINE.append(duckdb.connect(config={"autoinstall_known_extensions": "false",
+                                                  "TimeZone": "UTC"}))
+        return _ENGINE[0].cursor()
 
 
 def _sql_text(value: str) -> str:

@@ -28,6 +28,7 @@ RAW_SCHEMA = pa.schema(
 NATIVE_SCHEMA = pa.schema([pa.field("line", pa.int64()), pa.field("record", pa.string()),
                            pa.field("undecodable", pa.bool_())])
 
+_BLANK = " \t\r"  # a line of only these is blank
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _UNDECODABLE = ("bytes that are not valid {encoding}: the file is damaged or in another "
                 "encoding; re-export it as {encoding} or fix the bytes")
@@ -44,7 +45,7 @@ def _read_bytes(path: Path) -> bytes:
 def _content_lines(text: str) -> list[str]:
     """Split on LF; a blank tail (the newline ending the last line) is not a line."""
     lines = text.split("\n")
-    while lines and not lines[-1].strip():
+    while lines and not lines[-1].strip(_BLANK):
         lines.pop()
     return lines
 
@@ -61,7 +62,7 @@ def read_native_lines(path: Path) -> pa.Table:
         records = pa.array(lines, type=pa.string())
     except UnicodeDecodeError:
         raw = data.split(b"\n")
-        while raw and not raw[-1].strip():
+        while raw and not raw[-1].strip(_BLANK.encode()):
             raw.pop()
         texts: list[str] = []
         flags: list[bool] = []
