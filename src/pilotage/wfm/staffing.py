@@ -141,10 +141,13 @@ class StaffingMetrics:
 def _metrics(work: Workload, agents: FloatArray, threshold_s: FloatArray) -> StaffingMetrics:
     load = work.load_erl
     if work.patience_s is None:
+        # C computed once; SL and ASA as in erlang.erlang_c_service_level / erlang_c_asa_s
         p_wait = erlang.erlang_c(agents, load)
-        sl = erlang.erlang_c_service_level(agents, load, work.aht_s, threshold_s)
-        asa = erlang.erlang_c_asa_s(agents, load, work.aht_s)
         stable = (agents > load) | (load <= 0)
+        gap = np.where(stable, agents - load, 1.0)
+        sl = np.where(stable, np.clip(1.0 - p_wait * np.exp(-gap * threshold_s / work.aht_s),
+                                      0.0, 1.0), 0.0)
+        asa = np.where(stable, np.where(p_wait > 0, p_wait * work.aht_s / gap, 0.0), np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             occ = np.where(agents > 0, np.minimum(load / agents, 1.0), 0.0)
         occ = np.where(load <= 0, 0.0, occ)
@@ -266,6 +269,9 @@ def _smallest_agents(work: Workload, threshold_s: FloatArray, kind: Constraint,
         return np.asarray(g >= goal[idx] - _RTOL * np.maximum(1.0, np.abs(goal[idx])))
 
     load = work.load_erl
+    if kind is Constraint.OCCUPANCY and work.patience_s is None:  # closed form: A / max occupancy
+        exact = load / target.max_occupancy
+        return np.maximum(_ceil(exact), 1), exact
     everyone = np.arange(n_int)
     # lower bound known to fail (−1 means "N = 0 not yet tried"); Erlang C fails for N ≤ A
     if kind is Constraint.OCCUPANCY:  # zero agents have no occupancy but cannot serve
