@@ -49,7 +49,7 @@ CONTACTS = [
     _contact("c08", D(2026, 10, 6, 7, 0), "answered", 5, advisor="A3", talk=300, hold=60,
              acw=40, resolved=True),
     _contact("c09", D(2026, 10, 6, 7, 30), "answered", 25, advisor="A3", talk=150, acw=10),
-    _contact("c10", D(2026, 10, 6, 8, 0), "abandoned", 40),
+    _contact("c10", D(2026, 10, 6, 8, 0), "abandoned", 40),  # same customer as c08
     # e-mail: answered within 24 h, then after 24 h
     _contact("m01", D(2026, 10, 5, 9, 0), "answered", 3600, queue="mail", channel="email",
              advisor="A2", talk=400, first_response=D(2026, 10, 5, 12, 0), resolved=True),
@@ -60,6 +60,23 @@ CONTACTS = [
              advisor="A1", talk=240, acw=60, sale=True, amount=120.0),
     _contact("o02", D(2026, 10, 6, 12, 10), "no_answer", 0, queue="sales",
              direction="outbound", advisor="A1"),
+]
+
+CONTACTS[9]["customer_key"] = "kc08"
+
+# A1 on 2026-10-05, 06:00-08:00 UTC
+AGENT_STATES = [
+    ("A1", "logged_in", D(2026, 10, 5, 6, 0), D(2026, 10, 5, 8, 0)),
+    ("A1", "available", D(2026, 10, 5, 6, 0), D(2026, 10, 5, 6, 30)),
+    ("A1", "on_contact", D(2026, 10, 5, 6, 30), D(2026, 10, 5, 7, 0)),
+    ("A1", "acw", D(2026, 10, 5, 7, 0), D(2026, 10, 5, 7, 10)),
+    ("A1", "break", D(2026, 10, 5, 7, 10), D(2026, 10, 5, 7, 25)),
+    ("A1", "available", D(2026, 10, 5, 7, 25), D(2026, 10, 5, 8, 0)),
+]
+SCHEDULES = [
+    ("A1", "work", D(2026, 10, 5, 6, 0), D(2026, 10, 5, 7, 15)),
+    ("A1", "break", D(2026, 10, 5, 7, 15), D(2026, 10, 5, 7, 30)),
+    ("A1", "work", D(2026, 10, 5, 7, 30), D(2026, 10, 5, 8, 0)),
 ]
 
 SURVEYS = [
@@ -82,7 +99,37 @@ def build(workspace: Workspace) -> None:
                            "time_zone": ["Europe/Paris"]}),
         "teams": pa.table({"team_id": ["T1", "T2"], "site_id": ["S1", "S1"],
                            "name": ["Équipe 1", "Équipe 2"]}),
-        "advisors": pa.table({"advisor_id": ["A1", "A2", "A3"], "site_id": ["S1"] * 3}),
+        "advisors": pa.table({
+            "advisor_id": ["A1", "A2", "A3"], "site_id": ["S1"] * 3,
+            "contract_type": ["permanent", "temp_agency", "fixed_term"],
+            "hire_date": [dt.date(2026, 1, 1), dt.date(2026, 10, 1), dt.date(2025, 6, 1)],
+            "leave_date": [None, dt.date(2026, 10, 6), None],
+            "weekly_hours": [35.0, 35.0, 28.0], "hourly_cost_eur": [20.0, 25.0, 18.0]}),
+        "agent_states": pa.table({
+            "advisor_id": [r[0] for r in AGENT_STATES], "state": [r[1] for r in AGENT_STATES],
+            "start_at": [r[2] for r in AGENT_STATES], "end_at": [r[3] for r in AGENT_STATES],
+            "duration_s": [(r[3] - r[2]).total_seconds() for r in AGENT_STATES]}),
+        "schedules": pa.table({
+            "advisor_id": [r[0] for r in SCHEDULES], "activity": [r[1] for r in SCHEDULES],
+            "start_at": [r[2] for r in SCHEDULES], "end_at": [r[3] for r in SCHEDULES],
+            "schedule_version": ["v1"] * 3}),
+        "absences": pa.table({
+            "advisor_id": ["A3"], "absence_type": ["sickness"], "planned": [False],
+            "start_at": [D(2026, 10, 5, 7, 0)], "end_at": [D(2026, 10, 5, 15, 0)],
+            "hours": [7.0]}),
+        "evaluations": pa.table({
+            "evaluation_id": ["e1", "e2", "e3"], "contact_id": ["c01", "c02", "c08"],
+            "advisor_id": ["A1", "A1", "A3"], "grid_id": ["g"] * 3,
+            "evaluated_at": [D(2026, 10, 5, 14, 0), D(2026, 10, 5, 15, 0),
+                             D(2026, 10, 6, 14, 0)],
+            "score": [80.0, 60.0, 90.0], "max_score": [100.0] * 3,
+            "critical_error": [False, True, False]}),
+        "forecasts": pa.table({
+            "snapshot_id": ["F1", "F2"],
+            "created_at": [D(2026, 10, 4, 12, 0), D(2026, 10, 5, 7, 30)],
+            "queue_id": ["support", "support"],
+            "interval_start": [D(2026, 10, 5, 6, 0), D(2026, 10, 5, 6, 0)],
+            "interval_min": [60, 60], "volume": [5.0, 100.0], "aht_s": [150.0, 10.0]}),
         "team_memberships": pa.table({
             "advisor_id": ["A1", "A2", "A3", "A3"], "team_id": ["T1", "T2", "T1", "T2"],
             "valid_from": [dt.date(2026, 1, 1)] * 3 + [dt.date(2026, 10, 6)],

@@ -19,8 +19,10 @@ import ibis
 import ibis.expr.types as ir
 
 from pilotage.errors import ParameterError
+from pilotage.kpi import sources
 from pilotage.kpi.definitions import Catalogue, Condition, Kpi, Measure
 from pilotage.kpi.dimensions import DIMENSION_COLUMN, TIME_DIMENSIONS, Grain, time_key
+from pilotage.kpi.sources import SOURCE_TIME_COLUMN
 
 ATTRIBUTION_COLUMN = {
     "arrival": ("offered_at",),
@@ -55,6 +57,7 @@ class ResolvedKpi:
     params: Mapping[str, Any]
     numerator: tuple[tuple[int, MeasureInstance], ...]  # (sign, instance)
     denominator: tuple[tuple[int, MeasureInstance], ...]
+    multiplier: tuple[tuple[int, MeasureInstance], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,8 @@ def resolve(catalogue: Catalogue, request: KpiRequest) -> list[ResolvedKpi]:
         resolved.append(ResolvedKpi(
             kpi, variant, {**params, "attribution": attribution},
             _instances(catalogue, kpi_id, formula.numerator, params, attribution),
-            _instances(catalogue, kpi_id, formula.denominator, params, attribution)))
+            _instances(catalogue, kpi_id, formula.denominator, params, attribution),
+            _instances(catalogue, kpi_id, formula.multiplier, params, attribution)))
     return resolved
 
 
@@ -125,6 +129,8 @@ def _instances(catalogue: Catalogue, kpi_id: str, terms: list[str], params: Mapp
             time: tuple[str, ...] = (measure.time,)
         elif measure.table == "contacts":
             time = ATTRIBUTION_COLUMN[attribution]
+        elif measure.table in SOURCE_TIME_COLUMN:
+            time = (SOURCE_TIME_COLUMN[measure.table],)
         else:
             time = (DEFAULT_TIME_COLUMN[measure.table],)
         wanted = _parameter_names(measure)
@@ -161,13 +167,25 @@ class Compiler:
         return self.backend.table(name)
 
     # ------------------------------------------------------------------ enrichment
+    def source(self, name: str) -> ir.Table:
+        return sources.build(name, self.table) if name in sources.BUILDERS else self.table(name)
+
     def enrich(self, name: str, dims: set[str]) -> ir.Table:
-        t = self.table(name)
+        t = self.source(name)
         for derived_name, derived in self.catalogue.derived.items():
-            if derived.table == name:
+            if derived.table != name:
+                continue
+            if derived.seconds_between is not None:
                 start, end = derived.seconds_between
                 t = t.mutate(**{derived_name: (t[end].epoch_seconds()
                                                - t[start].epoch_seconds()).cast("float64")})
+            elif derived.since_previous is not None:
+                partition, time = derived.since_previous
+                w = ibis.window(group_by=t[partition], order_by=t[time])
+                previous = t[time].lag().over(w)
+                t = t.mutate(**{derived_name: ibis.ifelse(
+                    t[partition].isnull(), ibis.null("float64"),
+                    (t[time].epoch_seconds() - previous.epoch_seconds()).cast("float64"))})
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
         contact_cols = {"queue_id", "channel", "direction", "motive", "advisor_id"}
         if name in {"survey_responses", "evaluations"} and need & contact_cols:
@@ -185,21 +203,24 @@ class Compiler:
         return t
 
     def add_org(self, t: ir.Table, dims: set[str], ts: ir.TimestampValue) -> ir.Table:
+        """Team from the membership in force on the row's local date, then site and center."""
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
-        if not need & {"team_id", "site_id", "center_id"} or "advisor_id" not in t.columns:
+        if not need & {"team_id", "site_id", "center_id"}:
             return t
         from pilotage.kpi.dimensions import from_utc_timestamp
 
-        t = t.mutate(_local_date=from_utc_timestamp(ts, self.time_zone).date())
-        m = self.table("team_memberships")
-        m = m.select(m.advisor_id.name("_m_adv"), m.team_id, m.valid_from, m.valid_to)
-        t = t.left_join(m, (t.advisor_id == m._m_adv) & (m.valid_from <= t._local_date)
-                        & (m.valid_to.isnull() | (t._local_date < m.valid_to)))
-        t = t.drop("_m_adv", "valid_from", "valid_to")
-        if need & {"site_id", "center_id"}:
+        if "advisor_id" in t.columns and "team_id" not in t.columns:
+            t = t.mutate(_local_date=from_utc_timestamp(ts, self.time_zone).date())
+            m = self.table("team_memberships")
+            m = m.select(m.advisor_id.name("_m_adv"), m.team_id, m.valid_from, m.valid_to)
+            t = t.left_join(m, (t.advisor_id == m._m_adv) & (m.valid_from <= t._local_date)
+                            & (m.valid_to.isnull() | (t._local_date < m.valid_to)))
+            t = t.drop("_m_adv", "valid_from", "valid_to", "_local_date")
+        if need & {"site_id", "center_id"} and "site_id" not in t.columns \
+                and "team_id" in t.columns:
             teams = self.table("teams").select(ibis._.team_id.name("_t_id"), "site_id")
             t = t.left_join(teams, t.team_id == teams._t_id).drop("_t_id")
-        if "center_id" in need:
+        if "center_id" in need and "center_id" not in t.columns and "site_id" in t.columns:
             sites = self.table("sites").select(ibis._.site_id.name("_s_id"), "center_id")
             t = t.left_join(sites, t.site_id == sites._s_id).drop("_s_id")
         return t
@@ -258,7 +279,7 @@ class Compiler:
         grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
         groups: dict[tuple[str, tuple[str, ...]], list[MeasureInstance]] = {}
         for r in resolved:
-            for _, inst in (*r.numerator, *r.denominator):
+            for _, inst in (*r.numerator, *r.denominator, *r.multiplier):
                 bucket = groups.setdefault((inst.table, inst.time), [])
                 if inst not in bucket:
                     bucket.append(inst)
@@ -303,6 +324,8 @@ class Compiler:
         values = {}
         for r in resolved:
             num = _combine(totals, r.numerator)
+            if r.multiplier:
+                num = num.cast("float64") * _combine(totals, r.multiplier).cast("float64")
             if r.denominator:
                 den = _combine(totals, r.denominator)
                 values[r.kpi.id] = ibis.ifelse(den == 0, ibis.null("float64"),

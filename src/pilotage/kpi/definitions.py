@@ -78,10 +78,19 @@ class Condition(Frozen):
 
 
 class Derived(Frozen):
-    """A column computed on a table before aggregation: seconds between two timestamps."""
+    """A column computed on a table before aggregation: seconds between two timestamps of a
+    row, or since the previous row of the same ``partition`` value (e.g. the same customer's
+    previous contact)."""
 
     table: str
-    seconds_between: tuple[str, str]
+    seconds_between: tuple[str, str] | None = None
+    since_previous: tuple[str, str] | None = None  # (partition column, time column)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Derived:
+        if (self.seconds_between is None) == (self.since_previous is None):
+            raise ValueError("give exactly one of seconds_between, since_previous")
+        return self
 
 
 class Measure(Frozen):
@@ -97,12 +106,15 @@ class Measure(Frozen):
 
     @model_validator(mode="after")
     def _check_columns(self) -> Measure:
+        from pilotage.kpi.sources import SOURCE_COLUMNS
+
         spec = TABLES.get(self.table)
-        if spec is None:
-            raise ValueError(f"unknown table {self.table!r}")
+        if spec is None and self.table not in SOURCE_COLUMNS:
+            raise ValueError(f"unknown table or source {self.table!r}")
+        columns = spec.column_names if spec is not None else SOURCE_COLUMNS[self.table]
         for col in [*self.value, *self.where, *([self.time] if self.time else [])]:
-            if col not in spec.column_names and not col.startswith("derived_"):
-                close = difflib.get_close_matches(col, spec.column_names, n=1)
+            if col not in columns and not col.startswith("derived_"):
+                close = difflib.get_close_matches(col, columns, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ValueError(f"table {self.table} has no column {col!r}{hint}")
         if self.aggregate != "count" and not self.value:
@@ -121,6 +133,7 @@ class Formula(Frozen):
 
     numerator: list[str]
     denominator: list[str] = Field(default_factory=list)
+    multiplier: list[str] = Field(default_factory=list)  # numerator × these (e.g. days)
 
 
 class Variant(Frozen):
@@ -209,7 +222,7 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     for kpi in kpis.values():
         formulas = [kpi.formula, *(v.formula for v in kpi.variants.values() if v.formula)]
         for formula in formulas:
-            for term in [*formula.numerator, *formula.denominator]:
+            for term in [*formula.numerator, *formula.denominator, *formula.multiplier]:
                 if term.lstrip("-") not in measures:
                     raise ValueError(f"KPI {kpi.id}: unknown measure {term!r}")
     return Catalogue(derived=derived, measures=measures, kpis=kpis)
