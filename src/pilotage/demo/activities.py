@@ -79,24 +79,24 @@ def client_contracts(start: dt.date) -> tuple[ClientContract, ...]:
 QUEUES: tuple[QueueProfile, ...] = (
     QueueProfile(
         "INT_STANDARD", "Standard et orientation", Channel.VOICE, Direction.INBOUND, None, None,
-        (LYON, LILLE), 0.07, VOICE_HOURS, 75, 0.5, 0.02, 20, 10, 120, 20, 0.80, 0.90,
+        (LYON, LILLE), 0.07, VOICE_HOURS, 75, 0.5, 0.02, 20, 10, 180, 20, 0.80, 0.90,
         (("Orientation vers un service", 0.7), ("Demande d'information", 0.2),
          ("Réclamation", 0.1)),
         transfers_to=(("ENE_ASSIST", 0.18), ("BNK_CLIENT", 0.14))),
     QueueProfile(
         "ENE_ASSIST", "Volta – Assistance", Channel.VOICE, Direction.INBOUND, "VOLTA", LYON,
-        (LYON,), 0.36, VOICE_HOURS, 330, 0.6, 0.22, 45, 35, 170, 20, 0.80, 0.78,
+        (LYON,), 0.36, VOICE_HOURS, 330, 0.6, 0.22, 45, 35, 260, 20, 0.80, 0.78,
         (("Panne / coupure", 0.18), ("Relevé de compteur", 0.22), ("Déménagement", 0.2),
          ("Mise en service", 0.15), ("Compteur Linky", 0.15), ("Réclamation", 0.1)),
         transfers_to=(("ENE_FACT", 0.05),)),
     QueueProfile(
         "ENE_FACT", "Volta – Facturation", Channel.VOICE, Direction.INBOUND, "VOLTA", LYON,
-        (LYON,), 0.22, VOICE_HOURS, 380, 0.55, 0.30, 60, 45, 190, 20, 0.80, 0.72,
+        (LYON,), 0.22, VOICE_HOURS, 380, 0.55, 0.30, 60, 45, 280, 20, 0.80, 0.72,
         (("Contestation de facture", 0.3), ("Échéancier de paiement", 0.25),
          ("Prélèvement", 0.2), ("Remboursement", 0.15), ("Réclamation", 0.1))),
     QueueProfile(
         "ENE_VENTES", "Volta – Souscriptions", Channel.VOICE, Direction.INBOUND, "VOLTA", LYON,
-        (LYON,), 0.12, VOICE_HOURS, 520, 0.5, 0.15, 50, 60, 150, 20, 0.80, 0.85,
+        (LYON,), 0.12, VOICE_HOURS, 520, 0.5, 0.15, 50, 60, 230, 20, 0.80, 0.85,
         (("Nouveau contrat", 0.55), ("Changement d'offre", 0.3), ("Option verte", 0.15)),
         sale_probability=0.38, sale_median_eur=850),
     QueueProfile(
@@ -108,13 +108,13 @@ QUEUES: tuple[QueueProfile, ...] = (
         arrives_round_the_clock=True),
     QueueProfile(
         "BNK_CLIENT", "Sémaphore – Service clients", Channel.VOICE, Direction.INBOUND,
-        "SEMAPHORE", LILLE, (LILLE,), 0.52, VOICE_HOURS, 300, 0.6, 0.20, 40, 30, 160, 20, 0.80,
+        "SEMAPHORE", LILLE, (LILLE,), 0.52, VOICE_HOURS, 300, 0.6, 0.20, 40, 30, 240, 20, 0.80,
         0.80,
         (("Opposition carte", 0.15), ("Virement", 0.2), ("Accès en ligne", 0.25),
          ("Crédit", 0.15), ("Frais bancaires", 0.15), ("Réclamation", 0.1))),
     QueueProfile(
         "BNK_CHAT", "Sémaphore – Chat", Channel.CHAT, Direction.INBOUND, "SEMAPHORE", LILLE,
-        (LILLE,), 0.18, CHAT_HOURS, 420, 0.5, 0.0, 0, 20, 240, 60, 0.80, 0.82,
+        (LILLE,), 0.18, CHAT_HOURS, 420, 0.5, 0.0, 0, 20, 360, 60, 0.80, 0.82,
         (("Accès en ligne", 0.4), ("Virement", 0.25), ("Carte bancaire", 0.2),
          ("Autre demande", 0.15))),
     QueueProfile(

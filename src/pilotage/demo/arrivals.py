@@ -17,7 +17,7 @@ from pilotage.demo.calendar import SLOT_MS, Calendar
 
 WEEKDAY_FACTOR = np.array([1.25, 1.06, 1.0, 0.97, 0.93, 0.55, 0.0])
 TREND_PER_YEAR = 0.08
-UTILISATION_TARGET = 0.74  # workload / productive capacity the volumes are sized for
+UTILISATION_TARGET = 0.58  # workload / productive capacity the volumes are sized for
 PRODUCTIVE_HOURS_PER_ADVISOR = 33.0 * 0.78  # contractual hours net of absences and breaks
 
 

@@ -108,12 +108,19 @@ def _take(labels: list[str | None] | tuple[str, ...], codes: np.ndarray) -> pa.A
     return pc.take(table, pa.array(np.where(codes < 0, len(labels), codes)))
 
 
-def _conform(name: str, columns: dict[str, pa.Array]) -> pa.Table:
+def _conform(name: str, columns: dict[str, object]) -> pa.Table:
+    """An Arrow table with the canonical types of ``name`` for the columns given."""
     schema = TABLES[name].arrow_schema
-    fields = [schema.field(c) for c in columns]
-    return pa.table([pa.array(v).cast(f.type) if not isinstance(v, pa.Array)
-                     else v.cast(f.type) for v, f in zip(columns.values(), fields, strict=True)],
-                    schema=pa.schema(fields))
+    arrays: list[pa.Array] = []
+    fields = []
+    for column, values in columns.items():
+        field = schema.field(column)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        array = values if isinstance(values, pa.Array) else pa.array(values)
+        arrays.append(array.cast(field.type))
+        fields.append(field)
+    return pa.table(arrays, schema=pa.schema(fields))
 
 
 @dataclass(frozen=True)

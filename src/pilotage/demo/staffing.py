@@ -13,7 +13,7 @@ from pilotage.demo.arrivals import Demand, open_mask
 from pilotage.demo.calendar import SLOT_MS, Calendar
 from pilotage.model.vocabulary import Channel, Direction
 
-EMAIL_OCCUPANCY = 0.85
+EMAIL_OCCUPANCY = 0.65
 
 
 def erlang_c_required(volume: np.ndarray, aht_s: np.ndarray, interval_s: float,
