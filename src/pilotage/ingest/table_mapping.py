@@ -364,7 +364,7 @@ def _rule(v: _Validator, column: Column, body: Any) -> ColumnRule:
     path = ("columns", column.name)
     line = v.doc.line(*path)
     if isinstance(body, str):
-        return ColumnRule(column.name, line, source=(body,))
+        body = {"source": body}
     if not isinstance(body, dict):
         raise v.fail(path, f"columns.{column.name}: expected a source column name or a mapping",
                      hint="e.g. queue_id: queue_name, or channel: {constant: voice}")
