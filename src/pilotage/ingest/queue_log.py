@@ -103,7 +103,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
             caller_field, from_data, vendor = 2, True, frozenset[str]()
         else:
             con.register("raw_rows", read_table_rows(path, table_mapping, source))
-            con.execute("CREATE TEMP TABLE raw AS SELECT * FROM raw_rows")
+            con.execute("CREATE TEMP VIEW raw AS SELECT * FROM raw_rows")
             time_sql = _time_sql(table_mapping)
             reading = table_mapping.events
             caller_field = reading.caller_id_field
@@ -119,8 +119,8 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         """).to_arrow_table().cast(QUARANTINE_SCHEMA)
         known_list = ", ".join(f"'{e}'" for e in sorted(KNOWN_EVENTS))
         con.execute(f"""
-            CREATE TEMP TABLE ev AS
-            SELECT row_number() OVER (ORDER BY event_at, line) AS rn, line, event_at,
+            CREATE TEMP VIEW ev AS
+            SELECT (CAST(epoch_us(event_at) AS HUGEINT) << 40) + line AS rn, line, event_at,
                    callid, queue, agent, event, data,
                    {", ".join(f"d{i}" for i in range(1, DATA_FIELDS + 1))},
                    event IN ({known_list}) AS known
@@ -129,7 +129,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         events = con.sql(f"""
             SELECT event_at, callid AS call_ref, queue AS queue_id, agent, event, data, known,
                    '{_sql_text(file_ref)}' AS file, line
-            FROM ev ORDER BY line
+            FROM ev
         """).to_arrow_table()
         for name, count in con.execute(
                 "SELECT event, count(*) FROM ev WHERE NOT known GROUP BY event").fetchall():
@@ -198,7 +198,7 @@ def _conform(name: str, rows: pa.Table) -> pa.Table:
 
 
 _NATIVE_SPLIT_SQL = f"""
-    CREATE TEMP TABLE raw AS
+    CREATE TEMP VIEW raw AS
     WITH clean AS (
         SELECT line, rtrim(record, chr(13)) AS record, undecodable FROM native_lines
     ),

@@ -23,8 +23,8 @@ class _Strict(BaseModel):
 
 
 class CsvDialect(_Strict):
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    quote: str = Field('"', min_length=1, max_length=1)
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    quote: str = Field(default='"', min_length=1, max_length=1)
     header: Literal[True] = True
     encoding: str = "utf-8"
 
@@ -70,7 +70,7 @@ class TimeEncoding(_Strict):
 class EventReading(_Strict):
     """How the events' data fields are to be read."""
 
-    caller_id_field: int = Field(2, ge=1, le=10)  # ENTERQUEUE data field with the caller id
+    caller_id_field: int = Field(default=2, ge=1, le=10)  # ENTERQUEUE data field with the caller id
     # event_data: Asterisk's holdtime/calltime/waittime fields (timestamps when missing);
     # timestamps: differences of event times only.
     durations: Literal["event_data", "timestamps"] = "event_data"

@@ -1,0 +1,100 @@
+"""Throughput of the native queue_log parser on a synthetic realistic log.
+
+Generates a queue_log of >= 2M lines (calls with ENTERQUEUE, RINGNOANSWER storms, CONNECT,
+COMPLETE*, ABANDON, EXITWITHTIMEOUT, transfers; agents logging in, pausing and logging off) in a
+temp dir, parses it with ``parse_queue_log`` and compares with a baseline run in the same
+process: a plain DuckDB ``read_csv`` of the same file (pipe-delimited, all VARCHAR).
+
+Run: ``python benchmarks/ingest_queue_log.py [--lines N]``. Target: >= 300,000 lines/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from pilotage.ingest.pseudonym import Pseudonymizer
+from pilotage.ingest.queue_log import parse_queue_log
+
+QUEUES = ("support", "sales", "billing", "tech")
+
+
+def generate(path: Path, target_lines: int, seed: int = 7) -> int:
+    rng = np.random.default_rng(seed)
+    lines: list[str] = []
+    t = 1_700_000_000
+    agents = [f"SIP/{1000 + i}" for i in range(60)]
+    for agent in agents:
+        lines.append(f"{t}|NONE|{QUEUES[0]}|{agent}|ADDMEMBER|")
+    call = 0
+    while len(lines) < target_lines:
+        call += 1
+        t += int(rng.integers(0, 4))
+        callid = f"{t}.{call}"
+        queue = QUEUES[call % 4]
+        agent = agents[int(rng.integers(0, len(agents)))]
+        lines.append(f"{t}|{callid}|{queue}|NONE|ENTERQUEUE||06{call % 100_000_000:08d}|1")
+        rna = int(rng.poisson(0.8))
+        for _ in range(rna):
+            lines.append(f"{t + 5}|{callid}|{queue}|{agents[call % 60]}|RINGNOANSWER|15000")
+        u = rng.random()
+        wait = int(rng.integers(1, 120))
+        if u < 0.80:
+            talk = int(rng.gamma(2.0, 120.0)) + 1
+            lines.append(f"{t + wait}|{callid}|{queue}|{agent}|CONNECT|{wait}|{callid}1|3")
+            end = "COMPLETEAGENT" if rng.random() < 0.5 else "COMPLETECALLER"
+            if rng.random() < 0.03:
+                lines.append(f"{t + wait + talk}|{callid}|{queue}|{agent}|BLINDTRANSFER|2000|"
+                             f"default|{wait}|{talk}|1")
+            else:
+                lines.append(f"{t + wait + talk}|{callid}|{queue}|{agent}|{end}|{wait}|{talk}|1")
+        elif u < 0.95:
+            lines.append(f"{t + wait}|{callid}|{queue}|NONE|ABANDON|1|1|{wait}")
+        elif u < 0.98:
+            lines.append(f"{t + 300}|{callid}|{queue}|NONE|EXITWITHTIMEOUT|1|1|300")
+        if call % 500 == 0:
+            a = agents[call % 60]
+            lines.append(f"{t}|NONE|{queue}|{a}|PAUSE|lunch")
+            lines.append(f"{t + 1800}|NONE|{queue}|{a}|UNPAUSE|")
+        if call % 5000 == 0:
+            lines.append(f"{t}|NONE|NONE|NONE|CONFIGRELOAD|")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=2_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "queue_log"
+        n = generate(path, args.lines)
+        size_mb = path.stat().st_size / 1e6
+        con = duckdb.connect()
+        t0 = time.perf_counter()
+        baseline_rows = con.execute(
+            "SELECT count(*) FROM read_csv(?, delim='|', header=false, all_varchar=true, "
+            "null_padding=true, quote='', escape='')", [str(path)]).fetchall()[0][0]
+        baseline_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        batch = parse_queue_log(path, pseudonymizer=Pseudonymizer(b"benchmark"))
+        parse_s = time.perf_counter() - t0
+    assert batch.rows_read == n == baseline_rows, (batch.rows_read, n, baseline_rows)
+    rows = [("duckdb read_csv (baseline)", baseline_s), ("parse_queue_log", parse_s)]
+    print(f"native queue_log: {n:,} lines, {size_mb:.0f} MB; "
+          f"{batch.tables['contacts'].num_rows:,} contacts, "
+          f"{batch.tables['agent_states'].num_rows:,} agent states")
+    print(f"{'run':<28}{'seconds':>9}{'lines/s':>13}{'x baseline':>12}")
+    for name, seconds in rows:
+        print(f"{name:<28}{seconds:>9.2f}{n / seconds:>13,.0f}{seconds / baseline_s:>12.1f}")
+    verdict = "OK" if n / parse_s >= 300_000 else "BELOW TARGET"
+    print(f"target >= 300,000 lines/s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
