@@ -59,6 +59,8 @@ def build_agent_states(servers: Servers, presence: Presence, contacts: ContactCo
         x[order] for x in (shift, start, end, state, queue, reason))
     logout = session_ends(servers, presence)
     g_shift, g_start, g_end = fill_gaps(shift, start, end, servers.login_ms, logout)
+    worked = servers.active[g_shift]  # shifts lost to an absence have no session
+    g_shift, g_start, g_end = g_shift[worked], g_start[worked], g_end[worked]
     active = np.flatnonzero(servers.active)
     shift_queue = roster.queue.astype(np.int64)
     all_shift = np.concatenate([active, shift, g_shift])

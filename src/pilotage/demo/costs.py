@@ -58,7 +58,7 @@ def build_costs(org: Organisation, calendar: Calendar, roster: Roster,
             share = (last - first + 1) / month_days
             sel = (org.site[roster.advisor] == s) & in_month[roster.day]
             paid = np.bincount(roster.advisor[sel], weights=roster.paid_h[sel],
-                               minlength=org.size)
+                               minlength=org.size).astype(np.float64)
             paid += absent_hours[:, in_month].sum(axis=1)
             at_site = org.site == s
             temp = org.contract == 2
