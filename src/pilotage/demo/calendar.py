@@ -66,6 +66,11 @@ def local_ms_to_utc_ms(day: dt.date, minute_of_day: int, zone: ZoneInfo) -> int:
     return utc_ms(local.replace(tzinfo=zone))
 
 
+def _offset_ms(epoch_s: int, zone: ZoneInfo) -> int:
+    offset = dt.datetime.fromtimestamp(epoch_s, tz=zone).utcoffset()
+    return 0 if offset is None else int(offset.total_seconds()) * 1000
+
+
 @dataclass(frozen=True)
 class Calendar:
     """The period simulated, and its UTC slot grid with local attributes per slot."""
@@ -109,9 +114,7 @@ def build_calendar(start: dt.date, days: int, time_zone: str) -> Calendar:
     # UTC -> local is a function: evaluate the offset once per hour boundary.
     hours = slots // 3_600_000
     unique_hours, inverse = np.unique(hours, return_inverse=True)
-    offsets = np.array([
-        int(dt.datetime.fromtimestamp(int(h) * 3600, tz=zone).utcoffset().total_seconds())
-        * 1000 for h in unique_hours], dtype=np.int64)
+    offsets = np.array([_offset_ms(int(h) * 3600, zone) for h in unique_hours], dtype=np.int64)
     local = slots + offsets[inverse]
     start_ms = utc_ms(dt.datetime.combine(start, dt.time()))
     slot_day[:] = (local - start_ms) // 86_400_000

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,7 @@ from pilotage.demo.absences import (
 )
 from pilotage.demo.activities import LILLE, LYON, QUEUES, client_contracts
 from pilotage.demo.agent_states import build_agent_states, ms_to_timestamps
-from pilotage.demo.arrivals import build_demand
+from pilotage.demo.arrivals import Demand, build_demand
 from pilotage.demo.calendar import SLOT_MIN, Calendar, build_calendar, day_utc_base_ms
 from pilotage.demo.contacts import MOTIVES, OUTCOMES, ContactColumns, simulate_contacts
 from pilotage.demo.costs import build_costs
@@ -36,8 +36,8 @@ from pilotage.demo.organisation import (
     build_organisation,
     contract_values,
 )
-from pilotage.demo.quality import build_evaluations
-from pilotage.demo.queueing import Servers, build_servers, new_presence
+from pilotage.demo.quality import QUALITY_ANALYSTS, Evaluation, build_evaluations
+from pilotage.demo.queueing import build_servers, new_presence
 from pilotage.demo.shifts import BLOCK_KINDS, Roster, build_roster, fill_gaps, working_days
 from pilotage.demo.staffing import requirement
 from pilotage.demo.surveys import FOLLOWUPS, build_surveys
@@ -98,11 +98,11 @@ def _rng(seed: int, stage: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(stage.encode())])
 
 
-def _strings(values: list[str | None] | tuple[str, ...]) -> pa.Array:
+def _strings(values: Sequence[str | None]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
-def _take(labels: list[str | None] | tuple[str, ...], codes: np.ndarray) -> pa.Array:
+def _take(labels: Sequence[str | None], codes: np.ndarray) -> pa.Array:
     """Labels by code; a negative code gives null."""
     table = _strings([*labels, None])
     return pc.take(table, pa.array(np.where(codes < 0, len(labels), codes)))
@@ -125,13 +125,18 @@ def _conform(name: str, columns: dict[str, object]) -> pa.Table:
 
 @dataclass(frozen=True)
 class Organised:
-    """The organisation, the calendar and the schedule, before any contact is simulated."""
+    """The organisation, demand and schedule, before any contact is simulated."""
 
     params: DemoParameters
     calendar: Calendar
     org: Organisation
     roster: Roster
     tables: dict[str, pa.Table]
+    demand: Demand
+    requirement: np.ndarray  # advisors needed [queue, slot]
+    planned: tuple[AbsenceSpell, ...]
+    planned_off: np.ndarray  # [advisor, day]
+    works: np.ndarray  # [advisor, day] working days
 
 
 def build_organisation_tables(params: DemoParameters, calendar: Calendar,
@@ -177,7 +182,7 @@ def build_organisation_tables(params: DemoParameters, calendar: Calendar,
     }
 
 
-def organise(params: DemoParameters) -> tuple[Organised, dict[str, object]]:
+def organise(params: DemoParameters) -> Organised:
     """Organisation, demand, planned absences and the published schedule."""
     calendar = build_calendar(params.start, params.days, TIME_ZONE)
     size = max(10, round(params.agents * params.staffing_factor))
@@ -192,9 +197,7 @@ def organise(params: DemoParameters) -> tuple[Organised, dict[str, object]]:
     available = employed(org, calendar.days) & works & ~off & calendar.day_open[None, :]
     roster = build_roster(_rng(params.seed, "roster"), org, calendar, need, available)
     tables = build_organisation_tables(params, calendar, org)
-    extra: dict[str, object] = {"demand": demand, "planned": planned, "off": off,
-                                "works": works, "requirement": need}
-    return Organised(params, calendar, org, roster, tables), extra
+    return Organised(params, calendar, org, roster, tables, demand, need, planned, off, works)
 
 
 def build_demo(workspace: Workspace, *, seed: int = 1, agents: int = 150, days: int = 91,
@@ -232,22 +235,22 @@ def generate_tables(params: DemoParameters, workspace: Workspace,
                     progress: Progress | None = None) -> dict[str, pa.Table]:
     """Every canonical table of the demo (Arrow), without committing them."""
     _report(progress, "organisation", 0.0)
-    organised, extra = organise(params)
+    organised = organise(params)
     calendar, org, roster = organised.calendar, organised.org, organised.roster
     tables = dict(organised.tables)
     _report(progress, "organisation", 1.0)
     scheduled = np.zeros((org.size, calendar.days), dtype=bool)
     scheduled[roster.advisor, roster.day] = True
     absent, unplanned = unplanned_absences(_rng(params.seed, "sickness"), org, calendar,
-                                           scheduled, extra["off"])  # type: ignore[arg-type]
+                                           scheduled, organised.planned_off)
     active = ~absent[roster.advisor, roster.day]
     servers = build_servers(_rng(params.seed, "presence"), roster, active)
     presence = new_presence(servers)
     period_end_ms = int(calendar.slot_utc_ms[-1]) + SLOT_MIN * 60_000
-    demand = extra["demand"]
+    demand = organised.demand
     shift_prof = org.proficiency[roster.advisor]
     contacts = simulate_contacts(
-        _rng(params.seed, "contacts"), calendar, demand.expected, servers,  # type: ignore
+        _rng(params.seed, "contacts"), calendar, demand.expected, servers,
         presence, roster.queue, shift_prof, volume_factor=params.volume_factor,
         aht_factor=params.aht_factor, period_end_ms=period_end_ms,
         progress=lambda f: _report(progress, "contacts", f))
@@ -267,17 +270,16 @@ def generate_tables(params: DemoParameters, workspace: Workspace,
     tables["schedules"] = _schedules_table(roster, org)
     base = np.append(day_utc_base_ms(calendar), 0)
     base[-1] = base[-2] + 86_400_000
-    absent_hours = np.zeros((org.size, calendar.days))
     daily = org.weekly_hours / np.where(org.weekly_hours >= 30, 5, 4)
-    works = extra["works"]
+    works = organised.works
     lost = np.zeros((org.size, calendar.days))
     np.add.at(lost, (roster.advisor[~active], roster.day[~active]), roster.paid_h[~active])
-    holiday_h = np.where(works & extra["off"] & calendar.day_open[None, :],  # type: ignore
+    holiday_h = np.where(works & organised.planned_off & calendar.day_open[None, :],
                          daily[:, None], 0.0)
     absent_hours = lost + holiday_h
-    spells = list(extra["planned"]) + list(unplanned)  # type: ignore[call-overload]
+    spells = list(organised.planned) + list(unplanned)
     tables["absences"] = _absences_table(spells, org, base, absent_hours)
-    tables["forecasts"] = _forecasts_table(calendar, demand)  # type: ignore[arg-type]
+    tables["forecasts"] = _forecasts_table(calendar, demand)
     _report(progress, "quality", 0.0)
     surveys = build_surveys(_rng(params.seed, "surveys"), contacts, shift_prof, period_end_ms)
     tables["survey_responses"] = _conform("survey_responses", {
@@ -380,9 +382,9 @@ def _absences_table(spells: list[AbsenceSpell], org: Organisation, base: np.ndar
                   for s in spells]})
 
 
-def _forecasts_table(calendar: Calendar, demand: object) -> pa.Table:
-    forecast = demand.forecast  # type: ignore[attr-defined]
-    aht = demand.forecast_aht_s  # type: ignore[attr-defined]
+def _forecasts_table(calendar: Calendar, demand: Demand) -> pa.Table:
+    forecast = demand.forecast
+    aht = demand.forecast_aht_s
     inbound = [q for q, p in enumerate(QUEUES) if p.direction == Direction.INBOUND]
     rows_q, rows_s = np.nonzero(forecast[inbound] > 0)
     queue = np.array(inbound)[rows_q]
@@ -399,10 +401,8 @@ def _forecasts_table(calendar: Calendar, demand: object) -> pa.Table:
         "model": pa.repeat(pa.scalar("démo : moyenne saisonnière + profil intrajournalier"), n)})
 
 
-def _evaluation_tables(evaluations: list, contact_ids: pa.Array, roster: Roster,
+def _evaluation_tables(evaluations: list[Evaluation], contact_ids: pa.Array, roster: Roster,
                        org: Organisation, calendar: Calendar, tag: str) -> dict[str, pa.Table]:
-    from pilotage.demo.quality import QUALITY_ANALYSTS
-
     ids = [f"eval{tag}-{i:06d}" for i in range(len(evaluations))]
     leaders = []
     for i, e in enumerate(evaluations):

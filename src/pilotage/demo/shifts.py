@@ -103,11 +103,12 @@ def build_roster(rng: np.random.Generator, org: Organisation, calendar: Calendar
                 deficit = req[q] - cover[q]
                 csum_pos = np.concatenate(([0.0], np.cumsum(np.clip(deficit, 0, None))))
                 csum = np.concatenate(([0.0], np.cumsum(deficit)))
-                st = np.arange(lo, hi - size + 1)
-                score = (csum_pos[st + size] - csum_pos[st]) + 0.02 * (csum[st + size] - csum[st])
-                k = int(np.argmax(score + jitter[st]))
-                if best is None or score[k] > best[0]:
-                    best = (float(score[k]), int(q), int(st[k]), size)
+                cand = np.arange(lo, hi - size + 1)
+                score = (csum_pos[cand + size] - csum_pos[cand]) \
+                    + 0.02 * (csum[cand + size] - csum[cand])
+                pick = int(np.argmax(score + jitter[cand]))
+                if best is None or score[pick] > best[0]:
+                    best = (float(score[pick]), int(q), int(cand[pick]), size)
             if best is None:
                 continue
             _, q, st, size = best
@@ -116,9 +117,8 @@ def build_roster(rng: np.random.Generator, org: Organisation, calendar: Calendar
             lunch = -1
             if size >= 14:
                 offsets = np.arange(size // 2 - 1, size // 2 + 2)
-                deficit = req[q] - cover[q]
-                lunch = int(st + offsets[np.argmin(deficit[st + offsets]
-                                                   + deficit[st + offsets + 1])])
+                left = req[q] - cover[q]
+                lunch = int(st + offsets[np.argmin(left[st + offsets] + left[st + offsets + 1])])
             cover[q, st:end] += 1.0
             hours = size / 2.0
             day_blocks: list[tuple[int, int, int]] = []  # kind, start min, end min
@@ -133,23 +133,23 @@ def build_roster(rng: np.random.Generator, org: Organisation, calendar: Calendar
                 breaks = [st * SLOT_MIN + size * SLOT_MIN // 2]
             else:
                 breaks = []
-            for b in breaks:
+            for b in breaks:  # minutes of the day
                 cover[q, b // SLOT_MIN] -= 0.5
                 day_blocks.append((BREAK, b, b + 15))
             if extras[a, 2] < 0.10 and size >= 10:
                 kind = COACHING if extras[a, 2] < 0.04 else TRAINING if extras[a, 2] < 0.07 \
                     else MEETING
                 slot = end - 3 if lunch < 0 else lunch + 3
-                taken = {(k, s) for k, s, _ in day_blocks}
-                if all(not (s < (slot + 1) * SLOT_MIN and e > slot * SLOT_MIN)
-                       for _, s, e in day_blocks) and (kind, slot) not in taken:
+                if all(not (b_start < (slot + 1) * SLOT_MIN and b_end > slot * SLOT_MIN)
+                       for _, b_start, b_end in day_blocks):
                     cover[q, slot] -= 1.0
                     day_blocks.append((kind, slot * SLOT_MIN, (slot + 1) * SLOT_MIN))
             day_base = int(base[d])
             shifts.append((int(a), d, q, day_base + st * SLOT_MIN * 60_000,
                            day_base + end * SLOT_MIN * 60_000, hours))
-            for kind, s, e in sorted(day_blocks, key=lambda b: b[1]):
-                blocks.append((index, kind, day_base + s * 60_000, day_base + e * 60_000))
+            for kind, b_start, b_end in sorted(day_blocks, key=lambda b: b[1]):
+                blocks.append((index, kind, day_base + b_start * 60_000,
+                               day_base + b_end * 60_000))
     sh = np.array(shifts, dtype=np.float64).reshape(-1, 6)
     bl = np.array(blocks, dtype=np.int64).reshape(-1, 4)
     return Roster(

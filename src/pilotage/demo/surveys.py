@@ -92,6 +92,7 @@ def build_surveys(rng: np.random.Generator, contacts: ContactColumns,
         if not writes[i]:
             verbatim.append(None)
             continue
+        pool: tuple[str, ...]
         if negative[i] == 1:
             pool = NEGATIVE_WAIT if wait_units[i] > 1.0 else (
                 NEGATIVE_UNRESOLVED if not resolved[i] else NEGATIVE_OTHER)
