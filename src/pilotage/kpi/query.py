@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,24 +87,49 @@ def drill(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") 
 
 
 def _present(frame: Any, request: KpiRequest) -> pa.Table:
+    """Rows in time order (the UTC instant for sub-day grains, so the repeated hour of a
+    25-hour day comes out in the order it happened), then by the other dimensions."""
     grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
+    records = frame.to_dict("records")
+    offsets = "_offset_min" in frame.columns
+
+    def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
+        key: list[Any] = []
+        for dim in request.by:
+            if dim in TIME_DIMENSIONS:
+                moment = _py(row["_t"])
+                if offsets:
+                    moment = moment - dt.timedelta(minutes=int(row["_offset_min"]))
+                key.append((0, moment))
+            else:
+                value = _clean(row[dim])
+                key.append((1, "") if value is None else (0, str(value)))
+        return tuple(key)
+
+    records.sort(key=sort_key)
     columns: dict[str, list[Any]] = {}
     for dim in request.by:
         if dim in TIME_DIMENSIONS:
             assert grain is not None
-            offsets = (frame["_offset_min"].tolist() if "_offset_min" in frame.columns
-                       else [None] * len(frame))
-            columns[dim] = [time_label(_py(v), None if o is None else int(o), grain)
-                            for v, o in zip(frame["_t"].tolist(), offsets, strict=True)]
+            columns[dim] = [time_label(_py(r["_t"]), int(r["_offset_min"]) if offsets else None,
+                                       grain) for r in records]
         else:
-            columns[dim] = [None if v is None or v != v else str(v) for v in frame[dim]]
-    for name in frame.columns:
-        if name in request.kpis:
-            columns[name] = [None if v is None or v != v else v for v in frame[name].tolist()]
-    table = pa.table(columns) if columns else pa.table({})
-    if request.by:
-        table = table.sort_by([(d, "ascending") for d in request.by])
-    return table
+            columns[dim] = [None if _clean(r[dim]) is None else str(r[dim]) for r in records]
+    for name in request.kpis:
+        if name in frame.columns:
+            columns[name] = [_number(r[name]) for r in records]
+    return pa.table(columns) if columns else pa.table({})
+
+
+def _clean(value: Any) -> Any:
+    return None if value is None or value != value else value
+
+
+def _number(value: Any) -> Any:
+    value = _clean(value)
+    if value is None:
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _py(value: Any) -> Any:
