@@ -10,30 +10,24 @@ from rich.table import Table
 from pilotage.cli.console import console, progress_bar
 from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.reports.overview import SL_THRESHOLD_S, queue_overview
+from pilotage.reports.overview import format_value, overview
 from pilotage.store import Workspace, resolve_workspace_dir
 from pilotage.store.workspace import CONFIG_FILE
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
-
-
-def _sec(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f} s"
-
-
-def show_overview(ws: Workspace) -> None:
-    table = Table(title=f"{ws.config.name}: contacts per queue over the period "
-                        f"(service level = answered within {SL_THRESHOLD_S:.0f} s / offered)")
-    for col in ("queue", "channel", "direction", "offered", "answered", "service level",
-                "abandon rate", "ASA", "AHT (DMT)"):
-        table.add_column(col, justify="left" if col in {"queue", "channel", "direction"}
-                         else "right")
-    for q in queue_overview(ws):
-        table.add_row(q.queue_id, q.channel, q.direction, f"{q.offered:,}", f"{q.answered:,}",
-                      _pct(q.service_level), _pct(q.abandon_rate), _sec(q.asa_s), _sec(q.aht_s))
-    console.print(table)
+def show_overview(ws: Workspace, lang: str = "fr") -> None:
+    for section in overview(ws):
+        table = Table(title=section.title, title_justify="left")
+        table.add_column("file / queue")
+        for kpi in section.kpis:
+            name = getattr(kpi.abbreviation or kpi.name, lang)
+            table.add_column(name, justify="right")
+        for row in section.rows:
+            table.add_row(str(row["queue"]),
+                          *(format_value(k, row[k.id]) for k in section.kpis))
+        console.print(table)
+    console.print("Définitions : 'pilotage kpi explain ID' (e.g. service_level: answered within "
+                  "20 s / offered).")
 
 
 def demo(

@@ -19,9 +19,10 @@ from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError
 from pilotage.kpi import KpiRequest, compute, load_catalogue
 from pilotage.kpi.catalogue_text import explain_text
-from pilotage.kpi.definitions import Kpi, Unit
+from pilotage.kpi.definitions import Kpi
 from pilotage.kpi.engine import ENGINES
 from pilotage.kpi.query import drill
+from pilotage.reports.overview import format_value
 from pilotage.store import Workspace, resolve_workspace_dir
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -44,21 +45,6 @@ def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
             raise ParameterError(f"{option} {value!r}: write NAME=VALUE")
         pairs.append((key.strip(), val.strip()))
     return pairs
-
-
-def _display(kpi: Kpi, value: object) -> str:
-    if value is None:
-        return "–"
-    assert isinstance(value, int | float)
-    if kpi.unit is Unit.PERCENT:
-        return f"{100 * value:.1f} %"
-    if kpi.unit is Unit.POINTS:
-        return f"{100 * value:+.0f}"
-    if kpi.unit is Unit.COUNT:
-        return f"{value:,.0f}"
-    if kpi.unit is Unit.SECONDS:
-        return f"{value:.0f} s"
-    return f"{value:,.2f}"
 
 
 def kpi(
@@ -168,7 +154,7 @@ def _write(table: pa.Table, format: str, output: Path | None, kpis: list[Kpi],
             label = getattr(by_id[name].name, lang) if name in by_id else name
             rich_table.add_column(label, justify="right" if name in by_id else "left")
         for row in table.to_pylist():
-            rich_table.add_row(*(_display(by_id[n], v) if n in by_id else
+            rich_table.add_row(*(format_value(by_id[n], v) if n in by_id else
                                  ("" if v is None else str(v)) for n, v in row.items()))
         if output is None:
             console.print(rich_table)

@@ -1,66 +1,65 @@
-"""The first result shown after a load: headline figures per queue over the whole period.
-
-Ratios are pooled from additive measures (sum of numerators / sum of denominators), never
-averages of averages. The KPI catalogue (``pilotage kpi``) supersedes these figures with
-declared, versioned definitions; this overview uses its default variants: service level =
-answered within 20 s / offered, abandon rate = abandoned / offered, AHT = (talk + hold +
-after-contact work) / answered.
-"""
+"""The first result shown after a load: headline KPIs per queue over the whole period, each
+channel with the indicators that make sense for it, computed by the KPI catalogue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pilotage.kpi import KpiRequest, compute, load_catalogue
+from pilotage.kpi.definitions import Kpi, Unit
 from pilotage.store import Workspace
 
-SL_THRESHOLD_S = 20.0
+INBOUND_KPIS = ("offered", "answered", "service_level", "abandon_rate", "asa", "aht")
+WRITTEN_KPIS = ("offered", "answered", "email_response_sla", "aht", "backlog")
+OUTBOUND_KPIS = ("outbound_contact_rate", "conversion_rate", "revenue_per_contact", "aht")
 
 
 @dataclass(frozen=True)
-class QueueOverview:
-    queue_id: str
-    channel: str
-    direction: str
-    offered: int
-    answered: int
-    abandoned: int
-    answered_within_threshold: int
-    talk_hold_acw_s: float
-    wait_answered_s: float
-
-    @property
-    def service_level(self) -> float | None:
-        return self.answered_within_threshold / self.offered if self.offered else None
-
-    @property
-    def abandon_rate(self) -> float | None:
-        return self.abandoned / self.offered if self.offered else None
-
-    @property
-    def aht_s(self) -> float | None:
-        return self.talk_hold_acw_s / self.answered if self.answered else None
-
-    @property
-    def asa_s(self) -> float | None:
-        return self.wait_answered_s / self.answered if self.answered else None
+class OverviewSection:
+    title: str
+    kpis: tuple[Kpi, ...]
+    rows: tuple[dict[str, object], ...]
 
 
-def queue_overview(workspace: Workspace) -> list[QueueOverview]:
-    query = """
-        SELECT queue_id, channel, direction,
-               count(*) FILTER (WHERE outcome <> 'ivr_abandoned') AS offered,
-               count(*) FILTER (WHERE answered_at IS NOT NULL
-                                AND outcome IN ('answered', 'transferred')) AS answered,
-               count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,
-               count(*) FILTER (WHERE outcome IN ('answered', 'transferred')
-                                AND coalesce(wait_s, 0) <= ?) AS answered_within,
-               coalesce(sum(coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0))
-                        FILTER (WHERE outcome IN ('answered', 'transferred')), 0) AS handle_s,
-               coalesce(sum(coalesce(wait_s, 0))
-                        FILTER (WHERE outcome IN ('answered', 'transferred')), 0) AS wait_s
-        FROM contacts GROUP BY ALL ORDER BY channel DESC, direction, queue_id
-    """
+def overview(workspace: Workspace) -> list[OverviewSection]:
+    catalogue = load_catalogue()
     with workspace.connect(read_only=True) as con:
-        rows = con.execute(query, [SL_THRESHOLD_S]).fetchall()
-    return [QueueOverview(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]),
-                          int(r[6]), float(r[7]), float(r[8])) for r in rows]
+        queues = con.execute("SELECT queue_id, channel, direction FROM queues "
+                             "UNION SELECT DISTINCT queue_id, channel, direction FROM contacts "
+                             "ORDER BY 1").fetchall()
+    groups = {
+        "Appels et chats entrants / Inbound calls and chats": (
+            [q for q, c, d in queues if d == "inbound" and c in ("voice", "chat")],
+            INBOUND_KPIS),
+        "Demandes écrites / Written requests": (
+            [q for q, c, d in queues if d == "inbound" and c not in ("voice", "chat")],
+            WRITTEN_KPIS),
+        "Campagnes sortantes / Outbound campaigns": (
+            [q for q, c, d in queues if d == "outbound"], OUTBOUND_KPIS),
+    }
+    sections = []
+    for title, (queue_ids, kpis) in groups.items():
+        if not queue_ids:
+            continue
+        result = compute(workspace, KpiRequest(kpis=kpis, by=("queue",))).table.to_pylist()
+        rows = tuple(r for r in result if r["queue"] in queue_ids)
+        if rows:
+            sections.append(OverviewSection(title, tuple(catalogue.kpi(k) for k in kpis), rows))
+    return sections
+
+
+def format_value(kpi: Kpi, value: object) -> str:
+    if value is None:
+        return "–"
+    assert isinstance(value, int | float)
+    if kpi.unit is Unit.PERCENT:
+        return f"{100 * value:.1f} %"
+    if kpi.unit is Unit.POINTS:
+        return f"{100 * value:+.0f}"
+    if kpi.unit is Unit.COUNT:
+        return f"{value:,.0f}".replace(",", " ")
+    if kpi.unit is Unit.SECONDS:
+        return f"{value:,.0f} s".replace(",", " ")
+    if kpi.unit is Unit.EUR:
+        return f"{value:,.2f} €".replace(",", " ")
+    return f"{value:,.2f}"
