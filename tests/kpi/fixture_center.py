@@ -139,6 +139,12 @@ def build(workspace: Workspace) -> None:
                             "direction": ["inbound", "inbound", "outbound"],
                             "contract_id": ["K1", "K1", None]}),
         "contacts": pa.Table.from_pylist(CONTACTS),
+        # support opens 08:30-18:00 on weekdays; the center 08:00-20:00; Oct 6 declared closed
+        "opening_hours": pa.table({
+            "queue_id": ["support"] * 5 + [None] * 5, "weekday": [1, 2, 3, 4, 5] * 2,
+            "opens": ["08:30"] * 5 + ["08:00"] * 5, "closes": ["18:00"] * 5 + ["20:00"] * 5}),
+        "public_holidays": pa.table({"day": [dt.date(2026, 10, 6)],
+                                     "name": ["Fermeture exceptionnelle"]}),
         "survey_responses": pa.Table.from_pylist(SURVEYS),
     }
     rows = sum(t.num_rows for t in tables.values())

@@ -133,3 +133,10 @@ def test_unknown_kpi_suggests_the_closest(center: Workspace) -> None:
     with pytest.raises(ParameterError) as err:
         rows(center, "servce_level")
     assert str(err.value) == "unknown KPI 'servce_level'\n  hint: did you mean 'service_level'?"
+
+
+def test_business_hours_filter_keeps_opening_hours_off_holidays(center: Workspace) -> None:
+    # support opens at 08:30 local: c01 (08:00), c02 (08:10), c03 (08:20) fall outside;
+    # Oct 6 is a declared closed day: c08, c09, c10 fall outside; c04, c05, c06 remain
+    (r,) = rows(center, "offered", "asa", where=(("queue", "support"),), business_hours=True)
+    assert r == {"offered": 3, "asa": 15.0}  # only c05 answered (wait 15 s)

@@ -64,6 +64,9 @@ def kpi(
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="KPI.NAME=VALUE (repeatable), e.g. service_level.threshold_s=30, "
                         "service_level.variant=icmi_1, aht.attribution=end.")] = None,
+    business_hours: Annotated[bool, typer.Option(
+        "--business-hours", help="Keep only what falls in opening hours, off public holidays "
+                                 "(tables opening_hours, public_holidays).")] = False,
     engine: Annotated[str, typer.Option(help=f"Engine: {' | '.join(ENGINES)}.")] = "duckdb",
     format: Annotated[str, typer.Option("--format", help=f"{' | '.join(FORMATS)}")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
@@ -101,7 +104,7 @@ def kpi(
         by=tuple(b.strip() for b in by.split(",") if b.strip()) if by else (),
         start=_date(from_, "--from"), end=_date(to, "--to"),
         where=tuple(_pairs(where or [], "--where")),
-        params=dict(_pairs(param or [], "--param")))
+        params=dict(_pairs(param or [], "--param")), business_hours=business_hours)
     ws = _open(workspace, required=True)
     assert ws is not None
     if drill_:

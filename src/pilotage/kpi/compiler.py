@@ -68,6 +68,7 @@ class KpiRequest:
     end: dt.date | None = None  # last local day included
     where: tuple[tuple[str, str], ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)  # "kpi.name" -> value
+    business_hours: bool = False  # keep only what falls in opening hours, off holidays
 
 
 def _parameter_names(measure: Measure) -> set[str]:
@@ -335,6 +336,33 @@ class Compiler:
         result = totals.select(*group_keys, **values)
         return result.order_by(group_keys) if group_keys else result
 
+    def in_business_hours(self, t: ir.Table) -> ir.Table:
+        """Rows whose time falls in the opening hours of their queue (or of the whole center)
+        on a day that is not a public holiday, in the center's local time."""
+        from pilotage.kpi.dimensions import from_utc_timestamp
+
+        local = from_utc_timestamp(t._ts, self.time_zone)
+        t = t.mutate(_bh_weekday=(local.day_of_week.index() + 1).cast("int32"),
+                     _bh_minute=(local.hour() * 60 + local.minute()).cast("int32"),
+                     _bh_day=local.date())
+        hours = self.table("opening_hours")
+        hours = hours.select(_bh_queue=hours.queue_id, _bh_wd=hours.weekday,
+                             _bh_open=_minutes(hours.opens), _bh_close=_minutes(hours.closes))
+        match = ((t._bh_weekday == hours._bh_wd) & (t._bh_minute >= hours._bh_open)
+                 & (t._bh_minute < hours._bh_close))
+        if "queue_id" in t.columns:
+            # a queue's own hours replace the center's
+            own = self.table("opening_hours").filter(ibis._.queue_id.notnull()).queue_id
+            t = t.mutate(_bh_own=t.queue_id.isin(own).fill_null(False))
+            match = match & ((hours._bh_queue == t.queue_id)
+                             | (hours._bh_queue.isnull() & ~t._bh_own))
+        else:
+            match = match & hours._bh_queue.isnull()
+        t = t.semi_join(hours, match)
+        holidays = self.table("public_holidays").select(_bh_holiday=ibis._.day)
+        t = t.anti_join(holidays, t._bh_day == holidays._bh_holiday)
+        return t.drop(*(c for c in t.columns if c.startswith("_bh_")))
+
     def filter(self, t: ir.Table, request: KpiRequest) -> ir.Table:
         from pilotage.kpi.dimensions import from_utc_timestamp
 
@@ -345,6 +373,8 @@ class Compiler:
                 preds.append(local_day >= request.start)
             if request.end is not None:
                 preds.append(local_day <= request.end)
+        if request.business_hours:
+            t = self.in_business_hours(t)
         for name, value in request.where:
             column = DIMENSION_COLUMN.get(name)
             if column is None:
@@ -355,6 +385,10 @@ class Compiler:
             else:
                 preds.append(t[column] == value)
         return t.filter(*preds) if preds else t
+
+
+def _minutes(hhmm: ir.StringValue) -> ir.IntegerValue:
+    return hhmm.substr(0, 2).cast("int32") * 60 + hhmm.substr(3, 2).cast("int32")
 
 
 def _combine(t: ir.Table, terms: tuple[tuple[int, MeasureInstance], ...]) -> ir.NumericValue:

@@ -166,6 +166,24 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         C("site_id", "VARCHAR", "Site that owns the queue (NULL: shared)", "site"),
         LOAD_ID,
     ), key=("queue_id",), group=_ORG),
+    TableSpec("opening_hours", "horaires d'ouverture",
+              "Business hours per queue (NULL queue: the whole center), local time of the "
+              "center; a KPI filtered on business hours keeps only what falls inside them.", (
+        C("queue_id", "VARCHAR", "Queue (NULL: every queue)", "file"),
+        C("weekday", "INTEGER", "Day of the week, 1 = Monday … 7 = Sunday", "jour de la semaine",
+          required=True),
+        C("opens", "VARCHAR", "Opening time HH:MM (local)", "ouverture", required=True),
+        C("closes", "VARCHAR", "Closing time HH:MM (local, exclusive)", "fermeture",
+          required=True),
+        LOAD_ID,
+    ), key=("queue_id", "weekday", "opens"), group=_ORG),
+    TableSpec("public_holidays", "jours fériés",
+              "Public holidays and declared closed days (local dates).", (
+        C("day", "DATE", "The day", "jour", required=True),
+        C("name", "VARCHAR", "Name, e.g. 'Toussaint'", "nom"),
+        C("site_id", "VARCHAR", "Site concerned (NULL: every site)", "site"),
+        LOAD_ID,
+    ), key=("day", "site_id"), group=_ORG),
     # ---------------------------------------------------------------- contacts
     TableSpec("contacts", "contact", "One row per contact offered to a queue, on any channel.", (
         C("contact_id", "VARCHAR", "Contact identifier, unique in the workspace",
