@@ -140,3 +140,11 @@ def test_business_hours_filter_keeps_opening_hours_off_holidays(center: Workspac
     # Oct 6 is a declared closed day: c08, c09, c10 fall outside; c04, c05, c06 remain
     (r,) = rows(center, "offered", "asa", where=(("queue", "support"),), business_hours=True)
     assert r == {"offered": 3, "asa": 15.0}  # only c05 answered (wait 15 s)
+
+
+def test_with_volume_gives_the_denominator_behind_each_ratio(center: Workspace) -> None:
+    (r,) = rows(center, "service_level", "offered", where=(("queue", "support"),),
+                with_volume=True)
+    # 9 offered on support (see test_service_level_default_...)
+    assert r["service_level__volume"] == 9.0
+    assert r["offered__volume"] == 9.0

@@ -35,6 +35,7 @@ DEFAULT_TIME_COLUMN = {
     "forecasts": "interval_start",
 }
 COMMON_PARAMETERS = ("variant", "attribution")
+VOLUME_SUFFIX = "__volume"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class KpiRequest:
     where: tuple[tuple[str, str], ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)  # "kpi.name" -> value
     business_hours: bool = False  # keep only what falls in opening hours, off holidays
+    with_volume: bool = False  # add KPI__volume: the denominator (or the count) behind a value
 
 
 def _parameter_names(measure: Measure) -> set[str]:
@@ -331,8 +333,12 @@ class Compiler:
                 den = _combine(totals, r.denominator)
                 values[r.kpi.id] = ibis.ifelse(den == 0, ibis.null("float64"),
                                                num.cast("float64") / den.cast("float64"))
+                if request.with_volume:
+                    values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = den.cast("float64")
             else:
                 values[r.kpi.id] = num
+                if request.with_volume:
+                    values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = num.cast("float64")
         result = totals.select(*group_keys, **values)
         return result.order_by(group_keys) if group_keys else result
 

@@ -9,7 +9,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from pilotage.kpi.compiler import Compiler, KpiRequest, ResolvedKpi, resolve
+from pilotage.kpi.compiler import VOLUME_SUFFIX, Compiler, KpiRequest, ResolvedKpi, resolve
 from pilotage.kpi.definitions import Catalogue, load_catalogue
 from pilotage.kpi.dimensions import TIME_DIMENSIONS, Grain, check_dimensions, time_label
 from pilotage.kpi.engine import backend_for
@@ -115,9 +115,10 @@ def _present(frame: Any, request: KpiRequest) -> pa.Table:
                                        grain) for r in records]
         else:
             columns[dim] = [None if _clean(r[dim]) is None else str(r[dim]) for r in records]
-    for name in request.kpis:
-        if name in frame.columns:
-            columns[name] = [_number(r[name]) for r in records]
+    for kpi_id in request.kpis:
+        for name in (kpi_id, f"{kpi_id}{VOLUME_SUFFIX}"):
+            if name in frame.columns:
+                columns[name] = [_number(r[name]) for r in records]
     return pa.table(columns) if columns else pa.table({})
 
 
