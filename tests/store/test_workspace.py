@@ -132,3 +132,11 @@ def test_the_secret_is_private_and_customer_keys_differ_between_workspaces(
     assert a.pseudonymizer.key("+33 6 12 34 56 78") == a.pseudonymizer.key("+33612345678")
     assert a.pseudonymizer.key("Jean.Dupont@Example.fr") == a.pseudonymizer.key(
         "jean.dupont@example.fr")
+
+
+def test_tables_added_to_the_model_later_are_created_when_a_workspace_opens(
+        tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    with ws.connect() as con:
+        con.execute("DROP TABLE opening_hours")
+    assert Workspace.open(tmp_path / "ws").count("opening_hours") == 0

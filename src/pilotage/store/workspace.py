@@ -123,7 +123,22 @@ class Workspace:
             raise WorkspaceError(f"{secret_path} is missing or damaged",
                                  hint="restore it from a backup: without it new customer keys "
                                       "no longer match the stored ones") from None
-        return cls(root, config, secret)
+        workspace = cls(root, config, secret)
+        workspace._add_missing_tables()
+        return workspace
+
+    def _add_missing_tables(self) -> None:
+        """Tables added to the model since the workspace was created are created empty."""
+        if not self.database_path.exists():
+            return
+        with self.connect(read_only=True) as con:
+            present = {r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+        missing = [spec for name, spec in ALL_TABLES.items() if name not in present]
+        if missing:
+            with self.connect() as con:
+                for spec in missing:
+                    con.execute(spec.ddl())
 
     @property
     def database_path(self) -> Path:
