@@ -1,25 +1,36 @@
 """Generic ingestion of CSV/TSV, Parquet and JSON exports through a ``kind: table`` mapping.
 
-The work is done in DuckDB SQL (vectorised): reading, type conversion, time zones, filters and
-checks are one query over all rows; only the pseudonymisation of customer identifiers runs in
-Python (once per distinct identifier, see :class:`Pseudonymizer`).
+Everything between reading and the batch is DuckDB SQL (vectorised, parallel):
+
+1. one query reads the file (CSV: in the same pass) and converts every row: canonical values,
+   the index of the first failed check, and, only for failed rows, the value shown and the
+   record; the result is one temp table (its ``rowid`` is the row's position in the file);
+2. local times → UTC: UTC offsets per distinct local hour (and per value in the hours of a
+   DST change) are computed with :mod:`zoneinfo` and joined;
+3. pseudonymisation: the HMAC keys of the distinct identifiers (:meth:`Pseudonymizer.sql_key`)
+   are joined;
+4. one query gives the loaded rows, one the quarantined rows (a few).
+
+The file's SHA-256 is computed in a thread while DuckDB works.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pilotage.errors import InputError, MappingError, ParameterError
 from pilotage.ingest.mapping_files import MappingFile
 from pilotage.ingest.pseudonym import Pseudonymizer
-from pilotage.ingest.table_mapping import FORMATS, TableMapping, load_table_mapping
+from pilotage.ingest.table_mapping import FORMATS, WHITESPACE, TableMapping, load_table_mapping
 from pilotage.ingest.tabular_sources import (
+    CONVERTED,
     LINE,
     SOURCE_VIEW,
     SourceRows,
@@ -28,7 +39,7 @@ from pilotage.ingest.tabular_sources import (
     read_parquet,
 )
 from pilotage.ingest.tabular_sql import ConversionPlan, ident, literal, plan
-from pilotage.ingest.tabular_time import local_to_utc
+from pilotage.ingest.tabular_time import hour_offsets, value_offsets
 from pilotage.store.batch import QUARANTINE_SCHEMA, Batch
 from pilotage.store.workspace import file_sha256
 
@@ -62,30 +73,49 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
         raise InputError(f"{path}: no such file", hint="check the path")
     fmt = resolve_format(path, table_mapping, format)
     con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        if fmt == "csv":
-            rows = read_delimited(con, path, table_mapping)
-        elif fmt == "parquet":
-            rows = read_parquet(con, path)
-        else:
-            rows = read_json(con, path, table_mapping)
-        _check_sources(path, table_mapping, rows)
-        loaded, quarantine = _convert(con, path, table_mapping, rows, pseudonymizer)
-    finally:
-        con.close()
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        data = path.read_bytes() if fmt == "csv" else None
+        digest = hasher.submit(_sha256, path, data)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            converter = _Converter(con, path, table_mapping, fmt)
+            if fmt == "csv":
+                rows = read_delimited(con, path, table_mapping, converter, data)
+            elif fmt == "parquet":
+                rows = read_parquet(con, path)
+            else:
+                rows = read_json(con, path, table_mapping)
+            del data
+            if not rows.converted:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {CONVERTED} AS "
+                            f"{converter(rows.columns, SOURCE_VIEW, LINE)}")
+            loaded = _loaded(con, table_mapping, converter.conversion, pseudonymizer)
+            quarantine = _quarantine(con, path, rows, converter.conversion)
+        except duckdb.Error as exc:
+            raise MappingError(f"{table_mapping.path}: the mapping fails on {path.name}: "
+                               f"{str(exc).splitlines()[0]}",
+                               hint="use TRY_CAST / try_strptime in expressions so that bad "
+                                    "values are quarantined instead of stopping the load"
+                               ) from None
+        finally:
+            con.close()
+        content_sha256 = digest.result()
     mapping_text = hashlib.sha256(table_mapping.text.encode()).hexdigest()[:12]
-    return Batch(source_path=str(path), content_sha256=file_sha256(path), format=fmt,
+    return Batch(source_path=str(path), content_sha256=content_sha256, format=fmt,
                  tables={table_mapping.table: loaded}, rows_read=rows.rows_read,
                  rows_loaded=loaded.num_rows, quarantine=quarantine,
                  mapping=f"{table_mapping.name}@{mapping_text}", notes=dict(rows.notes))
 
 
-def _check_sources(path: Path, mapping: TableMapping, rows: SourceRows) -> None:
-    available = list(rows.columns)
+def _sha256(path: Path, data: bytes | None) -> str:
+    return file_sha256(path) if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _check_sources(path: Path, mapping: TableMapping, columns: dict[str, str]) -> None:
+    available = list(columns)
     for rule in mapping.columns:
         for name in (*rule.source, rule.date, rule.after):
-            if name and name not in rows.columns:
+            if name and name not in columns:
                 raise InputError(
                     f"{path}: line 1: no source column '{name}' (used by columns.{rule.column} "
                     f"at line {rule.line} of {mapping.path})",
@@ -100,74 +130,83 @@ def _close(name: str, choices: list[str]) -> str | None:
 
 
 def _probe_expressions(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping,
-                       rows: SourceRows) -> None:
+                       columns: dict[str, str]) -> None:
     """Bind each expression alone so that an error names its line in the mapping."""
     probes = [(r.line, f"columns.{r.column}.expr", r.expr) for r in mapping.columns if r.expr]
     probes += [(f.line, "filters.exclude", f.exclude) for f in mapping.filters]
+    if not probes:
+        return
+    empty = ", ".join(f"CAST(NULL AS {t}) AS {ident(n)}" for n, t in columns.items()) or "1"
     for line, where, expr in probes:
         try:
-            con.sql(f"SELECT ({expr}) FROM {SOURCE_VIEW} LIMIT 0").fetchall()
+            con.sql(f"SELECT ({expr}) FROM (SELECT {empty}) LIMIT 0").fetchall()
         except duckdb.Error as exc:
             message = str(exc).splitlines()[0]
             raise MappingError(f"{mapping.path}: line {line}: {where}: {message}",
                                hint=f"source columns of {path.name}: "
-                                    f"{', '.join(rows.columns)}; quote names with special "
+                                    f"{', '.join(columns)}; quote names with special "
                                     'characters ("vru+line")') from None
 
 
-def _record_sql(mapping: TableMapping, rows: SourceRows) -> str:
+def _record_sql(mapping: TableMapping, columns: dict[str, str], delimiter: str | None) -> str:
     hidden = mapping.pseudonymised_sources
     parts = []
-    for name in rows.columns:
+    for name in columns:
         if name in hidden:
             parts.append("'<pseudonymised>'")
-        elif rows.delimiter is not None:
+        elif delimiter is not None:
             parts.append(f"coalesce(CAST({ident(name)} AS VARCHAR), '')")
         else:
             parts.append(f"{literal(name + '=')} || coalesce(CAST({ident(name)} AS VARCHAR), "
                          "'null')")
     if not parts:
         return "NULL"
-    sep = rows.delimiter if rows.delimiter is not None else ", "
+    sep = delimiter if delimiter is not None else ", "
     return f"concat_ws({literal(sep)}, {', '.join(parts)})"
 
 
-def _convert(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping,
-             rows: SourceRows, pseudonymizer: Pseudonymizer) -> tuple[pa.Table, pa.Table]:
-    _probe_expressions(con, path, mapping, rows)
-    conversion = plan(mapping, rows.columns)
-    staged = ", ".join([LINE, *conversion.staged])
-    check = _check_case(conversion)
-    typed = ", ".join(f"{sql} AS {ident(name)}" for name, sql in conversion.typed)
-    query = (f"WITH s AS (SELECT {staged} FROM {SOURCE_VIEW}) "
-             f"SELECT {LINE}, {typed}, {check} AS __check FROM s")
-    try:
-        result = con.sql(query).to_arrow_table()
-    except duckdb.Error as exc:
-        raise MappingError(f"{mapping.path}: the mapping fails on {path.name}: "
-                           f"{str(exc).splitlines()[0]}",
-                           hint="use TRY_CAST / try_strptime in expressions so that bad values "
-                                "are quarantined instead of stopping the load") from None
-    failed = pc.is_valid(result.column("__check"))
-    spec = mapping.spec
-    names = [name for name, _ in conversion.typed]
-    loaded = result.filter(pc.invert(failed)).select(names)
-    for column, zone in conversion.zones.items():
-        index = loaded.column_names.index(column)
-        loaded = loaded.set_column(index, column, local_to_utc(loaded.column(column), zone))
-    for rule in mapping.columns:
-        if rule.pseudonymise:
-            index = loaded.column_names.index(rule.column)
-            loaded = loaded.set_column(index, rule.column,
-                                       pseudonymizer.keys(loaded.column(rule.column)))
-    schema = pa.schema([pa.field(n, spec.column(n).arrow_type) for n in names])
-    loaded = loaded.cast(schema)
-    bad = result.filter(failed).select([LINE, "__check"])
-    quarantine = _conversion_quarantine(con, path, mapping, rows, conversion, bad, staged)
-    merged = pa.concat_tables([rows.structural.cast(QUARANTINE_SCHEMA), quarantine])
-    if merged.num_rows:
-        merged = merged.sort_by([("line", "ascending")])
-    return loaded, merged
+class _Converter:
+    """Builds the one query that converts and checks every source row (see ``tabular_sql``).
+
+    Called by the reader with the source columns, the relation to read and the SQL of the
+    line number; the first call checks the mapping against the columns.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping,
+                 fmt: str) -> None:
+        self.con, self.path, self.mapping = con, path, mapping
+        self.delimiter: str | None = None
+        if fmt == "csv":
+            delimiter = mapping.dialect.delimiter
+            self.delimiter = " " if delimiter == WHITESPACE else delimiter
+        self._plan: ConversionPlan | None = None
+        self._columns: dict[str, str] = {}
+
+    @property
+    def conversion(self) -> ConversionPlan:
+        assert self._plan is not None, "the reader did not convert the rows"
+        return self._plan
+
+    def __call__(self, columns: dict[str, str], source: str, line: str) -> str:
+        if self._plan is None or columns != self._columns:
+            _check_sources(self.path, self.mapping, columns)
+            _probe_expressions(self.con, self.path, self.mapping, columns)
+            self._plan, self._columns = plan(self.mapping, columns), dict(columns)
+        conversion = self._plan
+        layers = [f"SELECT *, {', '.join([*conversion.staged, f'{line} AS {LINE}'])} "
+                  f"FROM {source}"]
+        for parsed in conversion.parsed:
+            layers.append(f"SELECT *, {', '.join(parsed)} FROM ({layers[-1]})")
+        layers.append(f"SELECT *, {_check_case(conversion)} AS __check FROM ({layers[-1]})")
+        typed = ", ".join(f"{sql} AS {ident(name)}" for name, sql in conversion.typed)
+        value_cases = " ".join(f"WHEN {i} THEN CAST({c.value} AS VARCHAR)"
+                               for i, c in enumerate(conversion.checks) if c.value is not None)
+        value = f"CASE __check {value_cases} END" if value_cases else "NULL"
+        record = _record_sql(self.mapping, columns, self.delimiter)
+        return (f"SELECT {LINE}, {typed}, __check, "
+                f"CASE WHEN __check IS NOT NULL THEN {value} END AS __value, "
+                f"CASE WHEN __check IS NOT NULL THEN {record} END AS __record "
+                f"FROM ({layers[-1]})")
 
 
 def _check_case(conversion: ConversionPlan) -> str:
@@ -177,31 +216,85 @@ def _check_case(conversion: ConversionPlan) -> str:
     return f"CASE {whens} END"
 
 
-def _conversion_quarantine(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping,
-                           rows: SourceRows, conversion: ConversionPlan, bad: pa.Table,
-                           staged: str) -> pa.Table:
-    if bad.num_rows == 0:
-        return QUARANTINE_SCHEMA.empty_table()
+_US_PER_HOUR = 3_600_000_000
+
+
+def _loaded(con: duckdb.DuckDBPyConnection, mapping: TableMapping, conversion: ConversionPlan,
+            pseudonymizer: Pseudonymizer) -> pa.Table:
+    """The rows that passed every check, with times in UTC and identifiers pseudonymised."""
+    selects: list[str] = []
+    joins: list[str] = []
+    keep: list[pa.Table] = []
+    pseudonymised = {r.column for r in mapping.columns if r.pseudonymise}
+    for i, (name, _) in enumerate(conversion.typed):
+        col = f"c.{ident(name)}"
+        if name in conversion.zones:
+            offset = _zone_offsets(con, name, conversion.zones[name], f"__pilotage_zone{i}",
+                                   joins, keep)
+            col = f"make_timestamp(epoch_us({col}) - {offset})"
+        elif name in pseudonymised:
+            table = f"__pilotage_keys{i}"
+            Pseudonymizer.register(con)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT v, "
+                        f"{pseudonymizer.sql_key('v')} AS k FROM (SELECT DISTINCT "
+                        f"{ident(name)} AS v FROM {CONVERTED} WHERE __check IS NULL AND "
+                        f"{ident(name)} IS NOT NULL)")
+            joins.append(f"LEFT JOIN {table} ON {table}.v = {col}")
+            col = f"{table}.k"
+        selects.append(f"{col} AS {ident(name)}")
+    loaded = con.sql(f"SELECT {', '.join(selects)} FROM {CONVERTED} c {' '.join(joins)} "
+                     "WHERE c.__check IS NULL ORDER BY c.rowid").to_arrow_table()
+    spec = mapping.spec
+    schema = pa.schema([pa.field(n, spec.column(n).arrow_type) for n, _ in conversion.typed])
+    return loaded.cast(schema)
+
+
+def _zone_offsets(con: duckdb.DuckDBPyConnection, column: str, zone: str, table: str,
+                  joins: list[str], keep: list[pa.Table]) -> str:
+    """SQL of the UTC offset (µs) of local ``c.column``, through joined offset tables."""
+    local = f"epoch_us(c.{ident(column)})"
+    hours = np.array([int(r[0]) for r in con.sql(
+        f"SELECT DISTINCT epoch_us({ident(column)}) // {_US_PER_HOUR} FROM {CONVERTED} "
+        f"WHERE __check IS NULL AND {ident(column)} IS NOT NULL").fetchall()], dtype=np.int64)
+    start, end = hour_offsets(hours, zone)
+    changing = hours[start != end]
+    offsets = pa.table({"h": pa.array(hours, pa.int64()), "o": pa.array(start, pa.int64())})
+    keep.append(offsets)
+    con.register(table, offsets)
+    joins.append(f"LEFT JOIN {table} ON {table}.h = {local} // {_US_PER_HOUR}")
+    if not len(changing):
+        return f"{table}.o"
+    # hours of a DST change: the exact offset of every distinct value in them
+    values = np.array([int(r[0]) for r in con.sql(
+        f"SELECT DISTINCT epoch_us({ident(column)}) FROM {CONVERTED} WHERE __check IS NULL "
+        f"AND epoch_us({ident(column)}) // {_US_PER_HOUR} IN "
+        f"({', '.join(str(int(h)) for h in changing)})").fetchall()], dtype=np.int64)
+    exact = pa.table({"u": pa.array(values, pa.int64()),
+                      "o": pa.array(value_offsets(values, zone), pa.int64())})
+    keep.append(exact)
+    con.register(f"{table}x", exact)
+    joins.append(f"LEFT JOIN {table}x ON {table}x.u = {local}")
+    return f"coalesce({table}x.o, {table}.o)"
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, rows: SourceRows,
+                conversion: ConversionPlan) -> pa.Table:
+    """The rows read but not loaded (structural faults and failed checks), by line."""
+    line = rows.line_sql if rows.converted else f"c.{LINE}"
+    table = con.sql(f"SELECT {line} AS line, c.__check, c.__value, c.__record "
+                    f"FROM (SELECT rowid, * FROM {CONVERTED} WHERE __check IS NOT NULL) c "
+                    f"{rows.line_join} ORDER BY line").to_arrow_table()
     checks = conversion.checks
-    value_cases = " ".join(f"WHEN {i} THEN {c.value}" for i, c in enumerate(checks)
-                           if c.value is not None)
-    value = f"CASE b.__check {value_cases} END" if value_cases else "CAST(NULL AS VARCHAR)"
-    con.register("__pilotage_bad", bad)
-    try:
-        table = con.sql(
-            f"WITH s AS (SELECT {staged}, {_record_sql(mapping, rows)} AS __record "
-            f"FROM {SOURCE_VIEW} WHERE {LINE} IN (SELECT {LINE} FROM __pilotage_bad)) "
-            f"SELECT s.{LINE} AS line, b.__check AS __check, CAST({value} AS VARCHAR) AS value, "
-            f"s.__record AS record FROM s JOIN __pilotage_bad b USING ({LINE}) "
-            f"ORDER BY s.{LINE}").to_arrow_table()
-    finally:
-        con.unregister("__pilotage_bad")
     index = table.column("__check").to_pylist()
-    columns = pa.array([checks[i].column for i in index], pa.string())
-    reasons = pa.array([checks[i].reason for i in index], pa.string())
     n = table.num_rows
-    return pa.table({"file": pa.array([str(path)] * n, pa.string()),
-                     "line": table.column("line").cast(pa.int64()),
-                     "column": columns, "value": table.column("value").cast(pa.string()),
-                     "reason": reasons, "record": table.column("record").cast(pa.string())},
-                    schema=QUARANTINE_SCHEMA)
+    failed = pa.table({"file": pa.array([str(path)] * n, pa.string()),
+                       "line": table.column("line").cast(pa.int64()),
+                       "column": pa.array([checks[i].column for i in index], pa.string()),
+                       "value": table.column("__value").cast(pa.string()),
+                       "reason": pa.array([checks[i].reason for i in index], pa.string()),
+                       "record": table.column("__record").cast(pa.string())},
+                      schema=QUARANTINE_SCHEMA)
+    merged = pa.concat_tables([rows.structural.cast(QUARANTINE_SCHEMA), failed])
+    if merged.num_rows:
+        merged = merged.sort_by([("line", "ascending")])
+    return merged

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,10 @@ from pilotage.ingest.table_mapping import WHITESPACE, Dialect, TableMapping
 from pilotage.store.batch import QUARANTINE_SCHEMA
 
 SOURCE_VIEW = "__pilotage_src"
+CONVERTED = "__pilotage_conv"  # the converted rows (one temp table, see ``tabular``)
 LINE = "__line"
+# (source columns -> DuckDB type, FROM relation, SQL of the line number) -> SELECT converting
+Convert = Callable[[dict[str, str], str, str], str]
 _REPLACEMENT = "\ufffd"
 
 
@@ -47,6 +50,12 @@ class SourceRows:
     delimiter: str | None = None  # to rebuild a record from its fields
     notes: dict[str, int] = field(default_factory=dict)
     keep_alive: list[object] = field(default_factory=list)  # Arrow tables DuckDB scans
+    # Set when the reader already converted its rows into ``CONVERTED`` (CSV read by DuckDB):
+    # then the line of a converted row is ``line_sql`` over ``CONVERTED`` (``rowid`` = its
+    # position) joined with ``line_join``.
+    converted: bool = False
+    line_sql: str = LINE
+    line_join: str = ""
 
 
 def _quarantine(file: str, lines: Sequence[int | None], reasons: Sequence[str],
@@ -124,10 +133,11 @@ def _column_names(path: Path, lines_head: list[str], mapping: TableMapping) -> l
     return [f"column{i}" for i in range(1, len(_header_fields(first, dialect)) + 1)]
 
 
-def read_delimited(con: duckdb.DuckDBPyConnection, path: Path,
-                   mapping: TableMapping) -> SourceRows:
+def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableMapping,
+                   convert: Convert, data: bytes | None = None) -> SourceRows:
+    """Read ``path``; when read by DuckDB the rows are converted in the same pass."""
     dialect = mapping.dialect
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     text_head = data[:1 << 16].decode(dialect.encoding, errors="replace").lstrip("\ufeff")
     head_lines = text_head.splitlines(keepends=True)
     if len(head_lines) > dialect.skip_lines + 1 or len(data) <= 1 << 16:
@@ -138,7 +148,7 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path,
     has_quote = dialect.quote is not None and dialect.quote.encode() in data
     utf8 = dialect.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     if dialect.delimiter != WHITESPACE and utf8:
-        result = _read_with_duckdb_csv(con, path, data, names, mapping)
+        result = _read_with_duckdb_csv(con, path, data, names, mapping, convert)
         if result is not None:
             return result
     text = _TextFile(path, data, dialect.encoding)
@@ -155,40 +165,51 @@ _WITHHELD = " (record withheld: it holds identifiers that are pseudonymised)"
 
 
 def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: bytes,
-                          names: list[str], mapping: TableMapping) -> SourceRows | None:
-    """Parallel read; None when line numbers could not be exact (then a slower reader runs)."""
+                          names: list[str], mapping: TableMapping,
+                          convert: Convert) -> SourceRows | None:
+    """Parallel read and conversion in one pass; None when line numbers could not be exact
+    (then a slower reader runs)."""
     dialect = mapping.dialect
     if (b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r"))
             or (b"\r" in data and b"\r\n" not in data)):
         return None  # blank lines or CR-only endings: positions would not give line numbers
     physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     header_lines = dialect.skip_lines + (1 if dialect.header else 0)
+    columns = {n: "VARCHAR" for n in names}
     if physical <= header_lines:
-        return SourceRows({n: "VARCHAR" for n in names}, 0, _quarantine(str(path), [], [], []),
-                          dialect.delimiter,
-                          keep_alive=[_register_empty(con, names)])
-    columns = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
+        keep = _register_empty(con, names)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CONVERTED} AS "
+                    f"{convert(columns, SOURCE_VIEW, LINE)}")
+        return SourceRows(columns, 0, _quarantine(str(path), [], [], []), dialect.delimiter,
+                          keep_alive=[keep], converted=True)
+    spec = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
     quote = _sql_string(dialect.quote or "")
     escape = _sql_string(dialect.escape or dialect.quote or "")
+    reader = (f"read_csv({_sql_string(str(path))}, columns={spec}, "
+              f"auto_detect=false, header={str(dialect.header).lower()}, "
+              f"skip={dialect.skip_lines}, delim={_sql_string(dialect.delimiter)}, "
+              f"quote={quote}, escape={escape}, store_rejects=true, rejects_limit=0, "
+              f"strict_mode=true, null_padding=false, all_varchar=true)")
+    select = convert(columns, reader, "CAST(NULL AS BIGINT)")  # line: from rowid, below
     try:
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE __pilotage_raw AS SELECT * FROM read_csv("
-            f"{_sql_string(str(path))}, columns={columns}, "
-            f"auto_detect=false, header={str(dialect.header).lower()}, "
-            f"skip={dialect.skip_lines}, delim={_sql_string(dialect.delimiter)}, "
-            f"quote={quote}, escape={escape}, store_rejects=true, rejects_limit=0, "
-            f"strict_mode=true, null_padding=false, all_varchar=true)")
-        accepted = int(con.sql("SELECT count(*) FROM __pilotage_raw").fetchall()[0][0])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CONVERTED} AS {select}")
+        accepted = int(con.sql(f"SELECT count(*) FROM {CONVERTED}").fetchall()[0][0])
         rejects = con.sql(
             "SELECT line, any_value(csv_line), string_agg(DISTINCT error_type, ', ') "
             "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
     except duckdb.Error:
-        return None
+        try:  # the reading failed (a slower reader runs), or the conversion (re-raised)
+            con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+            con.sql(f"SELECT count(*) FROM {reader}").fetchall()
+        except duckdb.Error:
+            return None
+        raise
     if accepted + len(rejects) + header_lines != physical:
         return None  # records spanning lines: numbering by position would drift
     first = header_lines + 1
     reject_lines = np.array([int(r[0]) for r in rejects], dtype=np.int64)
+    line_sql, line_join = f"{first} + c.rowid", ""
     if len(rejects):
         # accepted row k (0-based, file order) is on line first + k + (rejected lines before
         # it); a rejected line j sits before accepted position r_j - first - j.
@@ -199,12 +220,8 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
         con.execute("CREATE OR REPLACE TEMP TABLE __pilotage_shift AS SELECT c, max(cum) AS cum "
                     "FROM __pilotage_shifts GROUP BY c")
         con.unregister("__pilotage_shifts")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT r.*, "
-                    f"{first} + r.rowid + coalesce(j.cum, 0) AS {LINE} FROM __pilotage_raw r "
-                    "ASOF LEFT JOIN __pilotage_shift j ON r.rowid >= j.c")
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT *, "
-                    f"{first} + rowid AS {LINE} FROM __pilotage_raw")
+        line_sql = f"{first} + c.rowid + coalesce(j.cum, 0)"
+        line_join = "ASOF LEFT JOIN __pilotage_shift j ON c.rowid >= j.c"
     withheld = _withheld(mapping)
     reasons = [f"the line does not fit the dialect ({_describe(dialect)}): "
                f"{str(r[2]).lower()}; fix the line, or the dialect in the mapping"
@@ -212,8 +229,8 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
     records = [None if withheld else (str(r[1]).strip("\r\n") if r[1] is not None else None)
                for r in rejects]
     structural = _quarantine(str(path), reject_lines.tolist(), reasons, records)
-    return SourceRows({n: "VARCHAR" for n in names}, accepted + len(rejects), structural,
-                      dialect.delimiter)
+    return SourceRows(columns, accepted + len(rejects), structural, dialect.delimiter,
+                      converted=True, line_sql=line_sql, line_join=line_join)
 
 
 def _register_empty(con: duckdb.DuckDBPyConnection, names: list[str]) -> pa.Table:

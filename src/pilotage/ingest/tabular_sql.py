@@ -4,15 +4,21 @@ One query computes, for every source row, the canonical values and the index of 
 check that fails (``NULL``: the row loads). Checks, in order: the mapping's exclusion filters,
 then per canonical column: a value missing from ``values``, a value that cannot be converted,
 a value outside the column's vocabulary, an empty required column.
+
+The query has layers so that every conversion is computed once per row: ``staged`` (the raw
+values from the source row), then ``parsed`` (each conversion, over staged names), then the
+typed values and the checks, which only refer to staged and parsed names.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pilotage.ingest.table_mapping import ColumnRule, TableMapping
 from pilotage.model.tables import Column
 
+_NAMES = re.compile(r"__p\d+")
 _UNIT_FACTORS = {"s": "", "ms": " / 1000.0", "min": " * 60.0", "h": " * 3600.0"}
 
 
@@ -43,6 +49,7 @@ class Check:
 @dataclass(frozen=True)
 class ConversionPlan:
     staged: list[str]  # "expr AS name" computed from the source row
+    parsed: list[list[str]]  # layers of "expr AS name" over earlier names: each conversion once
     typed: list[tuple[str, str]]  # (canonical column, SQL over staged names)
     checks: list[Check]
     zones: dict[str, str]  # timestamp column -> time zone its (local) values are read in
@@ -53,11 +60,23 @@ class _Planner:
         self.mapping = mapping
         self.types = source_types
         self.staged: list[str] = []
+        self.parsed: list[list[str]] = []
+        self.depth: dict[str, int] = {}
         self.zones: dict[str, str] = {}
 
     def stage(self, sql: str) -> str:
         name = f"__s{len(self.staged)}"
         self.staged.append(f"{sql} AS {name}")
+        return name
+
+    def parse(self, sql: str) -> str:
+        """A conversion computed once, in the layer after the names it uses."""
+        name = f"__p{len(self.depth)}"
+        layer = max([self.depth.get(n, 0) for n in _NAMES.findall(sql)], default=0)
+        self.depth[name] = layer + 1
+        while len(self.parsed) <= layer:
+            self.parsed.append([])
+        self.parsed[layer].append(f"{sql} AS {name}")
         return name
 
     def source(self, name: str, null_if: tuple[str, ...]) -> str:
@@ -88,7 +107,7 @@ def plan(mapping: TableMapping, source_types: dict[str, str]) -> ConversionPlan:
         checks.extend(rule_checks)
     if "source" in spec.column_names and mapping.rule("source") is None:
         typed.append(("source", literal(mapping.source_label)))
-    return ConversionPlan(p.staged, typed, checks, p.zones)
+    return ConversionPlan(p.staged, p.parsed, typed, checks, p.zones)
 
 
 def _column(p: _Planner, rule: ColumnRule, column: Column,
@@ -118,7 +137,7 @@ def _column(p: _Planner, rule: ColumnRule, column: Column,
         keys = ", ".join(literal(k) for k in rule.values)
         cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in rule.values.items())
         text = f"CAST({raw_name} AS VARCHAR)"
-        value_sql = f"(CASE {text} {cases} END)"
+        value_sql = p.parse(f"(CASE {text} {cases} END)")
         checks.append(Check(f"{raw_name} IS NOT NULL AND {text} NOT IN ({keys})", rule.column,
                             value_of(raw_name),
                             f"{rule.column}: this value is not in {where}.values "
@@ -167,7 +186,7 @@ def _convert(p: _Planner, rule: ColumnRule, column: Column, mapping: TableMappin
     """(typed SQL, SQL true when a present value failed to convert, SQL of the value shown)."""
     t = column.sql_type
     if t == "VARCHAR":
-        return f"CAST({value} AS VARCHAR)", None, raw_name
+        return p.parse(f"CAST({value} AS VARCHAR)"), None, raw_name
     if t in ("TIMESTAMP", "DATE") and rule.date:
         return _date_and_clock(p, rule, column, mapping, value)
     text = f"CAST({value} AS VARCHAR)"
@@ -187,6 +206,7 @@ def _convert(p: _Planner, rule: ColumnRule, column: Column, mapping: TableMappin
             p.zones[rule.column] = zone  # converted after the query (see tabular_time)
         if t == "DATE":
             parsed = f"CAST({parsed} AS DATE)"
+        parsed = p.parse(parsed)
         return parsed, f"{value} IS NOT NULL AND {parsed} IS NULL", raw_name
     if t == "DOUBLE":
         if rule.unit == "hms":
@@ -195,6 +215,7 @@ def _convert(p: _Planner, rule: ColumnRule, column: Column, mapping: TableMappin
             parsed = f"(TRY_CAST({value} AS DOUBLE){_UNIT_FACTORS[rule.unit]})"
     else:
         parsed = f"TRY_CAST({value} AS {t})"
+    parsed = p.parse(parsed)
     return parsed, f"{value} IS NOT NULL AND {parsed} IS NULL", raw_name
 
 
@@ -214,11 +235,11 @@ def _date_and_clock(p: _Planner, rule: ColumnRule, column: Column, mapping: Tabl
             return f"CAST(try_strptime(CAST({sql} AS VARCHAR), {fmts}) AS TIME)"
         return f"TRY_CAST({sql} AS TIME)"
 
-    date_name = f"({date_sql})"
-    clock_name = f"({clock_of(clock)})"
+    date_name = p.parse(date_sql)
+    clock_name = p.parse(clock_of(clock))
     ts = f"({date_name} + {clock_name})"
     if rule.after:
-        ref = clock_of(p.stage(p.source(rule.after, rule.null_if)))
+        ref = p.parse(clock_of(p.stage(p.source(rule.after, rule.null_if))))
         ts = (f"({ts} + CASE WHEN {clock_name} < {ref} THEN INTERVAL 1 DAY "
               f"ELSE INTERVAL 0 DAY END)")
     zone = rule.time_zone or mapping.time_zone

@@ -2,9 +2,11 @@
 
 DuckDB's ``timezone()`` calls ICU for every value (about 1 µs each); here the UTC offset is
 looked up once per distinct local hour with :mod:`zoneinfo`, and exactly, value by value, only
-in the hours where the offset changes (DST transitions). Ambiguous local times (the repeated
-hour in autumn) take the first occurrence (``fold=0``, summer time); local times that do not
-exist (the skipped hour in spring) take the offset before the change, as ``zoneinfo`` does.
+in the hours where the offset changes (DST transitions): :func:`hour_offsets` and
+:func:`value_offsets` give those tables (``tabular`` joins them in DuckDB); :func:`local_to_utc`
+applies them to Arrow values. Ambiguous local times (the repeated hour in autumn) take the
+first occurrence (``fold=0``, summer time); local times that do not exist (the skipped hour
+in spring) take the offset before the change, as ``zoneinfo`` does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,21 @@ def _offset_us(local_us: int, zone: ZoneInfo) -> int:
     except (OverflowError, ValueError):
         return 0
     return 0 if offset is None else int(offset.total_seconds() * 1_000_000)
+
+
+def hour_offsets(hours: np.ndarray, zone_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """UTC offsets (µs) at the start and at the end of each local hour (hours since 1970)."""
+    zone = ZoneInfo(zone_name)
+    start = np.array([_offset_us(int(h) * _US_PER_HOUR, zone) for h in hours], dtype=np.int64)
+    end = np.array([_offset_us(int(h + 1) * _US_PER_HOUR - 1, zone) for h in hours],
+                   dtype=np.int64)
+    return start, end
+
+
+def value_offsets(local_us: np.ndarray, zone_name: str) -> np.ndarray:
+    """The exact UTC offset (µs) of each local time (µs since 1970), value by value."""
+    zone = ZoneInfo(zone_name)
+    return np.array([_offset_us(int(v), zone) for v in local_us], dtype=np.int64)
 
 
 def local_to_utc(values: pa.ChunkedArray | pa.Array, zone_name: str) -> pa.Array:
