@@ -1,15 +1,14 @@
 """Generic ingestion of CSV/TSV, Parquet and JSON exports through a ``kind: table`` mapping.
 
-Everything between reading and the batch is DuckDB SQL (vectorised, parallel):
+One DuckDB query (vectorised, parallel) reads the file (CSV: in the same pass) and converts
+every row, in file order: canonical values, the index of the first failed check and, only for
+failed rows, the value shown and the record (see ``tabular_sql``). Then, on the Arrow result,
+without reordering rows (a DuckDB join would, and sorting back costs more than this):
 
-1. one query reads the file (CSV: in the same pass) and converts every row: canonical values,
-   the index of the first failed check, and, only for failed rows, the value shown and the
-   record; the result is one temp table (its ``rowid`` is the row's position in the file);
-2. local times → UTC: UTC offsets per distinct local hour (and per value in the hours of a
-   DST change) are computed with :mod:`zoneinfo` and joined;
-3. pseudonymisation: the HMAC keys of the distinct identifiers (:meth:`Pseudonymizer.sql_key`)
-   are joined;
-4. one query gives the loaded rows, one the quarantined rows (a few).
+* local times → UTC with one UTC offset per local hour (:func:`local_to_utc`);
+* pseudonymisation: :meth:`Pseudonymizer.keys` hashes each distinct identifier once (in
+  DuckDB when there are many);
+* the failed rows (usually few) go to quarantine with their line.
 
 The file's SHA-256 is computed in a thread while DuckDB works.
 """
@@ -24,13 +23,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pilotage.errors import InputError, MappingError, ParameterError
 from pilotage.ingest.mapping_files import MappingFile
 from pilotage.ingest.pseudonym import Pseudonymizer
 from pilotage.ingest.table_mapping import FORMATS, WHITESPACE, TableMapping, load_table_mapping
 from pilotage.ingest.tabular_sources import (
-    CONVERTED,
     LINE,
     SOURCE_VIEW,
     SourceRows,
@@ -39,7 +38,7 @@ from pilotage.ingest.tabular_sources import (
     read_parquet,
 )
 from pilotage.ingest.tabular_sql import ConversionPlan, ident, literal, plan
-from pilotage.ingest.tabular_time import hour_offsets, value_offsets
+from pilotage.ingest.tabular_time import local_to_utc
 from pilotage.store.batch import QUARANTINE_SCHEMA, Batch
 from pilotage.store.workspace import file_sha256
 
@@ -86,11 +85,9 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
             else:
                 rows = read_json(con, path, table_mapping)
             del data
-            if not rows.converted:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {CONVERTED} AS "
-                            f"{converter(rows.columns, SOURCE_VIEW, LINE)}")
-            loaded = _loaded(con, table_mapping, converter.conversion, pseudonymizer)
-            quarantine = _quarantine(con, path, rows, converter.conversion)
+            converted = rows.converted
+            if converted is None:
+                converted = con.sql(converter(rows.columns, SOURCE_VIEW, LINE)).to_arrow_table()
         except duckdb.Error as exc:
             raise MappingError(f"{table_mapping.path}: the mapping fails on {path.name}: "
                                f"{str(exc).splitlines()[0]}",
@@ -99,6 +96,12 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
                                ) from None
         finally:
             con.close()
+        failed = pc.is_valid(converted.column("__check"))
+        any_failed = bool(pc.any(failed).as_py())
+        loaded = _loaded(converted, failed if any_failed else None, table_mapping,
+                         converter.conversion, pseudonymizer)
+        quarantine = _quarantine(converted, failed if any_failed else None, path, rows,
+                                 converter.conversion)
         content_sha256 = digest.result()
     mapping_text = hashlib.sha256(table_mapping.text.encode()).hexdigest()[:12]
     return Batch(source_path=str(path), content_sha256=content_sha256, format=fmt,
@@ -216,85 +219,45 @@ def _check_case(conversion: ConversionPlan) -> str:
     return f"CASE {whens} END"
 
 
-_US_PER_HOUR = 3_600_000_000
-
-
-def _loaded(con: duckdb.DuckDBPyConnection, mapping: TableMapping, conversion: ConversionPlan,
-            pseudonymizer: Pseudonymizer) -> pa.Table:
+def _loaded(converted: pa.Table, failed: pa.ChunkedArray | None, mapping: TableMapping,
+            conversion: ConversionPlan, pseudonymizer: Pseudonymizer) -> pa.Table:
     """The rows that passed every check, with times in UTC and identifiers pseudonymised."""
-    selects: list[str] = []
-    joins: list[str] = []
-    keep: list[pa.Table] = []
-    pseudonymised = {r.column for r in mapping.columns if r.pseudonymise}
-    for i, (name, _) in enumerate(conversion.typed):
-        col = f"c.{ident(name)}"
-        if name in conversion.zones:
-            offset = _zone_offsets(con, name, conversion.zones[name], f"__pilotage_zone{i}",
-                                   joins, keep)
-            col = f"make_timestamp(epoch_us({col}) - {offset})"
-        elif name in pseudonymised:
-            table = f"__pilotage_keys{i}"
-            Pseudonymizer.register(con)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT v, "
-                        f"{pseudonymizer.sql_key('v')} AS k FROM (SELECT DISTINCT "
-                        f"{ident(name)} AS v FROM {CONVERTED} WHERE __check IS NULL AND "
-                        f"{ident(name)} IS NOT NULL)")
-            joins.append(f"LEFT JOIN {table} ON {table}.v = {col}")
-            col = f"{table}.k"
-        selects.append(f"{col} AS {ident(name)}")
-    loaded = con.sql(f"SELECT {', '.join(selects)} FROM {CONVERTED} c {' '.join(joins)} "
-                     "WHERE c.__check IS NULL ORDER BY c.rowid").to_arrow_table()
+    names = [name for name, _ in conversion.typed]
+    loaded = converted.select(names)
+    if failed is not None:
+        loaded = loaded.filter(pc.invert(failed))
+    for column, zone in conversion.zones.items():
+        index = loaded.column_names.index(column)
+        loaded = loaded.set_column(index, column, local_to_utc(loaded.column(column), zone))
+    for rule in mapping.columns:
+        if rule.pseudonymise:
+            index = loaded.column_names.index(rule.column)
+            loaded = loaded.set_column(index, rule.column,
+                                       pseudonymizer.keys(loaded.column(rule.column)))
     spec = mapping.spec
-    schema = pa.schema([pa.field(n, spec.column(n).arrow_type) for n, _ in conversion.typed])
-    return loaded.cast(schema)
+    return loaded.cast(pa.schema([pa.field(n, spec.column(n).arrow_type) for n in names]))
 
 
-def _zone_offsets(con: duckdb.DuckDBPyConnection, column: str, zone: str, table: str,
-                  joins: list[str], keep: list[pa.Table]) -> str:
-    """SQL of the UTC offset (µs) of local ``c.column``, through joined offset tables."""
-    local = f"epoch_us(c.{ident(column)})"
-    hours = np.array([int(r[0]) for r in con.sql(
-        f"SELECT DISTINCT epoch_us({ident(column)}) // {_US_PER_HOUR} FROM {CONVERTED} "
-        f"WHERE __check IS NULL AND {ident(column)} IS NOT NULL").fetchall()], dtype=np.int64)
-    start, end = hour_offsets(hours, zone)
-    changing = hours[start != end]
-    offsets = pa.table({"h": pa.array(hours, pa.int64()), "o": pa.array(start, pa.int64())})
-    keep.append(offsets)
-    con.register(table, offsets)
-    joins.append(f"LEFT JOIN {table} ON {table}.h = {local} // {_US_PER_HOUR}")
-    if not len(changing):
-        return f"{table}.o"
-    # hours of a DST change: the exact offset of every distinct value in them
-    values = np.array([int(r[0]) for r in con.sql(
-        f"SELECT DISTINCT epoch_us({ident(column)}) FROM {CONVERTED} WHERE __check IS NULL "
-        f"AND epoch_us({ident(column)}) // {_US_PER_HOUR} IN "
-        f"({', '.join(str(int(h)) for h in changing)})").fetchall()], dtype=np.int64)
-    exact = pa.table({"u": pa.array(values, pa.int64()),
-                      "o": pa.array(value_offsets(values, zone), pa.int64())})
-    keep.append(exact)
-    con.register(f"{table}x", exact)
-    joins.append(f"LEFT JOIN {table}x ON {table}x.u = {local}")
-    return f"coalesce({table}x.o, {table}.o)"
-
-
-def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, rows: SourceRows,
-                conversion: ConversionPlan) -> pa.Table:
+def _quarantine(converted: pa.Table, failed: pa.ChunkedArray | None, path: Path,
+                rows: SourceRows, conversion: ConversionPlan) -> pa.Table:
     """The rows read but not loaded (structural faults and failed checks), by line."""
-    line = rows.line_sql if rows.converted else f"c.{LINE}"
-    table = con.sql(f"SELECT {line} AS line, c.__check, c.__value, c.__record "
-                    f"FROM (SELECT rowid, * FROM {CONVERTED} WHERE __check IS NOT NULL) c "
-                    f"{rows.line_join} ORDER BY line").to_arrow_table()
+    structural = rows.structural.cast(QUARANTINE_SCHEMA)
+    if failed is None:
+        return structural.sort_by([("line", "ascending")]) if structural.num_rows \
+            else structural
+    bad = converted.filter(failed)
+    if rows.converted is not None:
+        positions = np.flatnonzero(failed.to_numpy(zero_copy_only=False))
+        lines = pa.array(rows.lines(positions.astype(np.int64)), pa.int64())
+    else:
+        lines = bad.column(LINE).cast(pa.int64()).combine_chunks()
     checks = conversion.checks
-    index = table.column("__check").to_pylist()
-    n = table.num_rows
-    failed = pa.table({"file": pa.array([str(path)] * n, pa.string()),
-                       "line": table.column("line").cast(pa.int64()),
-                       "column": pa.array([checks[i].column for i in index], pa.string()),
-                       "value": table.column("__value").cast(pa.string()),
-                       "reason": pa.array([checks[i].reason for i in index], pa.string()),
-                       "record": table.column("__record").cast(pa.string())},
-                      schema=QUARANTINE_SCHEMA)
-    merged = pa.concat_tables([rows.structural.cast(QUARANTINE_SCHEMA), failed])
-    if merged.num_rows:
-        merged = merged.sort_by([("line", "ascending")])
-    return merged
+    index = bad.column("__check").to_pylist()
+    n = bad.num_rows
+    table = pa.Table.from_arrays(
+        [pa.array([str(path)] * n, pa.string()), lines,
+         pa.array([checks[i].column for i in index], pa.string()),
+         bad.column("__value").cast(pa.string()),
+         pa.array([checks[i].reason for i in index], pa.string()),
+         bad.column("__record").cast(pa.string())], schema=QUARANTINE_SCHEMA)
+    return pa.concat_tables([structural, table]).sort_by([("line", "ascending")])

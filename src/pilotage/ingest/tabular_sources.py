@@ -33,7 +33,6 @@ from pilotage.ingest.table_mapping import WHITESPACE, Dialect, TableMapping
 from pilotage.store.batch import QUARANTINE_SCHEMA
 
 SOURCE_VIEW = "__pilotage_src"
-CONVERTED = "__pilotage_conv"  # the converted rows (one temp table, see ``tabular``)
 LINE = "__line"
 # (source columns -> DuckDB type, FROM relation, SQL of the line number) -> SELECT converting
 Convert = Callable[[dict[str, str], str, str], str]
@@ -50,12 +49,16 @@ class SourceRows:
     delimiter: str | None = None  # to rebuild a record from its fields
     notes: dict[str, int] = field(default_factory=dict)
     keep_alive: list[object] = field(default_factory=list)  # Arrow tables DuckDB scans
-    # Set when the reader already converted its rows into ``CONVERTED`` (CSV read by DuckDB):
-    # then the line of a converted row is ``line_sql`` over ``CONVERTED`` (``rowid`` = its
-    # position) joined with ``line_join``.
-    converted: bool = False
-    line_sql: str = LINE
-    line_join: str = ""
+    # Set when the reader already converted its rows (CSV read by DuckDB, in file order): the
+    # row at position k is on line first_line + k + (number of reject_positions <= k).
+    converted: pa.Table | None = None
+    first_line: int = 1
+    reject_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def lines(self, positions: np.ndarray) -> np.ndarray:
+        """Line numbers of converted rows from their positions (0-based, file order)."""
+        shifts = np.searchsorted(self.reject_positions, positions, side="right")
+        return self.first_line + positions + shifts
 
 
 def _quarantine(file: str, lines: Sequence[int | None], reasons: Sequence[str],
@@ -178,10 +181,9 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
     columns = {n: "VARCHAR" for n in names}
     if physical <= header_lines:
         keep = _register_empty(con, names)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {CONVERTED} AS "
-                    f"{convert(columns, SOURCE_VIEW, LINE)}")
+        converted = con.sql(convert(columns, SOURCE_VIEW, LINE)).to_arrow_table()
         return SourceRows(columns, 0, _quarantine(str(path), [], [], []), dialect.delimiter,
-                          keep_alive=[keep], converted=True)
+                          keep_alive=[keep], converted=converted)
     spec = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
     quote = _sql_string(dialect.quote or "")
     escape = _sql_string(dialect.escape or dialect.quote or "")
@@ -190,11 +192,10 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
               f"skip={dialect.skip_lines}, delim={_sql_string(dialect.delimiter)}, "
               f"quote={quote}, escape={escape}, store_rejects=true, rejects_limit=0, "
               f"strict_mode=true, null_padding=false, all_varchar=true)")
-    select = convert(columns, reader, "CAST(NULL AS BIGINT)")  # line: from rowid, below
+    select = convert(columns, reader, "CAST(NULL AS BIGINT)")  # lines: from positions
     try:
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {CONVERTED} AS {select}")
-        accepted = int(con.sql(f"SELECT count(*) FROM {CONVERTED}").fetchall()[0][0])
+        converted = con.sql(select).to_arrow_table()
         rejects = con.sql(
             "SELECT line, any_value(csv_line), string_agg(DISTINCT error_type, ', ') "
             "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
@@ -205,23 +206,14 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
         except duckdb.Error:
             return None
         raise
+    accepted = converted.num_rows
     if accepted + len(rejects) + header_lines != physical:
         return None  # records spanning lines: numbering by position would drift
     first = header_lines + 1
     reject_lines = np.array([int(r[0]) for r in rejects], dtype=np.int64)
-    line_sql, line_join = f"{first} + c.rowid", ""
-    if len(rejects):
-        # accepted row k (0-based, file order) is on line first + k + (rejected lines before
-        # it); a rejected line j sits before accepted position r_j - first - j.
-        compressed = reject_lines - first - np.arange(len(reject_lines))
-        shifts = pa.table({"c": pa.array(compressed, pa.int64()),
-                           "cum": pa.array(np.arange(1, len(rejects) + 1), pa.int64())})
-        con.register("__pilotage_shifts", shifts)
-        con.execute("CREATE OR REPLACE TEMP TABLE __pilotage_shift AS SELECT c, max(cum) AS cum "
-                    "FROM __pilotage_shifts GROUP BY c")
-        con.unregister("__pilotage_shifts")
-        line_sql = f"{first} + c.rowid + coalesce(j.cum, 0)"
-        line_join = "ASOF LEFT JOIN __pilotage_shift j ON c.rowid >= j.c"
+    # accepted row k (0-based, file order) is on line first + k + (rejected lines before it);
+    # rejected line j (0-based) sits before accepted position r_j - first - j.
+    positions = reject_lines - first - np.arange(len(reject_lines), dtype=np.int64)
     withheld = _withheld(mapping)
     reasons = [f"the line does not fit the dialect ({_describe(dialect)}): "
                f"{str(r[2]).lower()}; fix the line, or the dialect in the mapping"
@@ -230,7 +222,7 @@ def _read_with_duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, data: byte
                for r in rejects]
     structural = _quarantine(str(path), reject_lines.tolist(), reasons, records)
     return SourceRows(columns, accepted + len(rejects), structural, dialect.delimiter,
-                      converted=True, line_sql=line_sql, line_join=line_join)
+                      converted=converted, first_line=first, reject_positions=positions)
 
 
 def _register_empty(con: duckdb.DuckDBPyConnection, names: list[str]) -> pa.Table:

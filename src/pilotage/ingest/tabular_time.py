@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 _US_PER_HOUR = 3_600_000_000
 _EPOCH = dt.datetime(1970, 1, 1)
+_DENSE_HOURS = 20_000  # spans shorter than this (2.3 years): offsets for every hour
 
 
 def _offset_us(local_us: int, zone: ZoneInfo) -> int:
@@ -53,16 +54,27 @@ def local_to_utc(values: pa.ChunkedArray | pa.Array, zone_name: str) -> pa.Array
     values = values.cast(pa.timestamp("us"))
     if len(values) == 0 or values.null_count == len(values):
         return values
-    zone = ZoneInfo(zone_name)
-    valid = values.is_valid()
-    local = pc.fill_null(values.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-    hours, inverse = np.unique(local // _US_PER_HOUR, return_inverse=True)
-    start = np.array([_offset_us(int(h) * _US_PER_HOUR, zone) for h in hours], dtype=np.int64)
-    end = np.array([_offset_us(int(h + 1) * _US_PER_HOUR - 1, zone) for h in hours],
-                   dtype=np.int64)
+    has_nulls = values.null_count > 0
+    local = (pc.fill_null(values.cast(pa.int64()), 0) if has_nulls else values.cast(pa.int64())
+             ).to_numpy(zero_copy_only=False)
+    hour = local // _US_PER_HOUR
+    valid = values.is_valid().to_numpy(zero_copy_only=False) if has_nulls else None
+    present = hour[valid] if valid is not None else hour
+    low, high = int(present.min()), int(present.max())
+    if high - low < _DENSE_HOURS:  # every hour of the span: no sort needed
+        hours = np.arange(low, high + 1, dtype=np.int64)
+        inverse = hour - low
+        if valid is not None:
+            inverse[~valid] = 0
+    else:
+        hours, inverse = np.unique(hour, return_inverse=True)
+    start, end = hour_offsets(hours, zone_name)
     offsets = start[inverse]
-    changing = np.nonzero((start != end)[inverse])[0]
-    for i in changing:  # only values in an hour where the offset changes
-        offsets[i] = _offset_us(int(local[i]), zone)
+    changing = start != end
+    if changing.any():  # only values in an hour where the offset changes, value by value
+        zone = ZoneInfo(zone_name)
+        for i in np.nonzero(changing[inverse])[0]:
+            offsets[i] = _offset_us(int(local[i]), zone)
     utc = pa.array(local - offsets, pa.int64()).cast(pa.timestamp("us"))
-    return pc.if_else(valid, utc, pa.scalar(None, pa.timestamp("us")))
+    return pc.if_else(values.is_valid(), utc, pa.scalar(None, pa.timestamp("us"))) \
+        if has_nulls else utc
