@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pilotage.cli import demo, ingest, kpi, workspace
+from pilotage.cli import demo, ingest, kpi, objectives, workspace
 from pilotage.cli.console import console, err_console
 from pilotage.errors import PilotageError, UserError
 
@@ -35,6 +35,7 @@ workspace.register(app)
 ingest.register(app)
 demo.register(app)
 kpi.register(app)
+objectives.register(app)
 
 
 def _register_optional() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -53,6 +54,10 @@ def demo(
 
     with progress_bar("demo center") as update:
         report = build_demo(ws, seed=seed, agents=agents, days=days, progress=update)
+    objectives_file = ws.root / "objectives.yaml"
+    if not objectives_file.exists():
+        shipped = Path(__file__).resolve().parents[1] / "objectives" / "demo_objectives.yaml"
+        objectives_file.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     if report.already_loaded:
         console.print("This demo (same seed and size) is already in the workspace: nothing added.")
     else:

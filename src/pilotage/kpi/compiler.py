@@ -170,8 +170,12 @@ class Compiler:
         return self.backend.table(name)
 
     # ------------------------------------------------------------------ enrichment
+    window: sources.Window = None
+
     def source(self, name: str) -> ir.Table:
-        return sources.build(name, self.table) if name in sources.BUILDERS else self.table(name)
+        if name in sources.BUILDERS:
+            return sources.build(name, self.table, self.window)
+        return self.table(name)
 
     def enrich(self, name: str, dims: set[str]) -> ir.Table:
         t = self.source(name)
@@ -278,6 +282,7 @@ class Compiler:
 
     # ------------------------------------------------------------------ plan
     def expression(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> ir.Table:
+        self.window = utc_window(request)
         dims = set(request.by) | {name for name, _ in request.where}
         grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
         groups: dict[tuple[str, tuple[str, ...]], list[MeasureInstance]] = {}
@@ -373,6 +378,9 @@ class Compiler:
         from pilotage.kpi.dimensions import from_utc_timestamp
 
         preds = []
+        window = utc_window(request)
+        if window is not None:  # a cheap UTC pre-filter the engine can push down
+            preds += [t._ts >= window[0], t._ts < window[1]]
         if request.start is not None or request.end is not None:
             local_day = from_utc_timestamp(t._ts, self.time_zone).date()
             if request.start is not None:
@@ -391,6 +399,17 @@ class Compiler:
             else:
                 preds.append(t[column] == value)
         return t.filter(*preds) if preds else t
+
+
+def utc_window(request: KpiRequest) -> sources.Window:
+    """UTC bounds sure to contain the request's local days, whatever the time zone (±14 h)."""
+    if request.start is None and request.end is None:
+        return None
+    low = dt.datetime.combine(request.start or dt.date(1900, 1, 1), dt.time()) - \
+        dt.timedelta(hours=15)
+    high = dt.datetime.combine(request.end or dt.date(2999, 12, 31), dt.time()) + \
+        dt.timedelta(days=1, hours=15)
+    return (low, high)
 
 
 def _minutes(hhmm: ir.StringValue) -> ir.IntegerValue:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,17 +27,35 @@ class KpiResult:
     sql: str
 
 
+class KpiSession:
+    """Several KPI queries on one engine connection (opening one costs ~0.1–5 s)."""
+
+    def __init__(self, workspace: Workspace, backend: Any, catalogue: Catalogue) -> None:
+        self.workspace = workspace
+        self.backend = backend
+        self.catalogue = catalogue
+
+    def compute(self, request: KpiRequest) -> KpiResult:
+        check_dimensions(request.by)
+        resolved = resolve(self.catalogue, request)
+        compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
+        expr = compiler.expression(request, resolved)
+        sql = str(ibis.to_sql(expr, dialect=self.backend.name))
+        frame = self.backend.execute(expr)
+        return KpiResult(_present(frame, request), tuple(resolved), sql)
+
+
+@contextmanager
+def kpi_session(workspace: Workspace, *, engine: str = "duckdb",
+                catalogue: Catalogue | None = None) -> Iterator[KpiSession]:
+    with backend_for(workspace, engine) as backend:
+        yield KpiSession(workspace, backend, catalogue or load_catalogue())
+
+
 def compute(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb",
             catalogue: Catalogue | None = None) -> KpiResult:
-    catalogue = catalogue or load_catalogue()
-    check_dimensions(request.by)
-    resolved = resolve(catalogue, request)
-    with backend_for(workspace, engine) as backend:
-        compiler = Compiler(backend, catalogue, workspace.config.time_zone)
-        expr = compiler.expression(request, resolved)
-        sql = str(ibis.to_sql(expr, dialect=backend.name))
-        frame = backend.execute(expr)
-    return KpiResult(_present(frame, request), tuple(resolved), sql)
+    with kpi_session(workspace, engine=engine, catalogue=catalogue) as session:
+        return session.compute(request)
 
 
 def compile_sql(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") -> str:

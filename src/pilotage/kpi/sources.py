@@ -7,6 +7,7 @@ falls on the same local date in every time zone within ±11 h.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import ibis
@@ -51,13 +52,21 @@ def _states(table: Callable[[str], ir.Table]) -> ir.Table:
                     .fill_null(0.0))
 
 
-def adherence(table: Callable[[str], ir.Table]) -> ir.Table:
+Window = tuple[dt.datetime, dt.datetime] | None  # UTC bounds known to contain the request
+
+
+def adherence(table: Callable[[str], ir.Table], window: Window = None) -> ir.Table:
     s = table("schedules")
+    states = table("agent_states")
+    if window is not None:  # both sides cut to the request's period before the overlap join
+        s = s.filter((s.start_at >= window[0]) & (s.start_at < window[1]))
+        states = states.filter((states.start_at >= window[0] - dt.timedelta(days=1))
+                               & (states.start_at < window[1]))
     s = s.mutate(scheduled_s=_duration_s(s.start_at, s.end_at), _row=ibis.row_number())
     categories = ibis.memtable({
         "_activity": [a for a, states in ADHERENCE_CATEGORIES.items() for _ in states],
         "_state": [st for states in ADHERENCE_CATEGORIES.values() for st in states]})
-    a = table("agent_states").filter(ibis._.state != "logged_in")
+    a = states.filter(states.state != "logged_in")
     a = a.select(_adv=a.advisor_id, _state=a.state, _a_start=a.start_at, _a_end=a.end_at)
     pairs = s.select("_row", "advisor_id", "activity", "start_at", "end_at").join(
         categories, ibis._.activity == categories._activity)
@@ -149,6 +158,8 @@ BUILDERS: dict[str, Callable[[Callable[[str], ir.Table]], ir.Table]] = {
 }
 
 
-def build(name: str, table: Callable[[str], ir.Table]) -> ir.Table:
+def build(name: str, table: Callable[[str], ir.Table], window: Window = None) -> ir.Table:
+    if name == "adherence":
+        return adherence(table, window)
     return BUILDERS[name](table)
 

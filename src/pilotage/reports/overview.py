@@ -48,6 +48,16 @@ def overview(workspace: Workspace) -> list[OverviewSection]:
     return sections
 
 
+def format_change(kpi: Kpi, value: object) -> str:
+    """A difference of two values: percentages change by points."""
+    if value is None:
+        return "–"
+    assert isinstance(value, int | float)
+    if kpi.unit in (Unit.PERCENT, Unit.POINTS):
+        return f"{100 * value:+.1f} pt"
+    return ("+" if value > 0 else "") + format_value(kpi, value)
+
+
 def format_value(kpi: Kpi, value: object) -> str:
     if value is None:
         return "–"

@@ -1,0 +1,246 @@
+"""Attainment of objectives over a period: actual against the target then in force, a status
+(met / at risk / missed) that refuses to judge on too little volume and gives an uncertainty
+band, the trend against the previous period, and the sub-units that contribute most to the
+gap.
+
+Contribution of a sub-unit *i* to its parent's gap, for a ratio KPI: ``n_i / N × (a_i − T)``
+where ``n_i`` is its volume (the KPI's denominator), ``a_i`` its value and ``T`` the parent's
+target; the contributions add up exactly to the parent's ``actual − target``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pilotage.kpi import KpiRequest, load_catalogue
+from pilotage.kpi.query import KpiSession
+from pilotage.kpi.compiler import VOLUME_SUFFIX
+from pilotage.kpi.definitions import Direction, Unit
+from pilotage.objectives.model import (
+    LEVEL_DIMENSION,
+    LEVEL_ORDER,
+    Level,
+    Objective,
+    ObjectivesFile,
+    Target,
+)
+from pilotage.objectives.periods import ReportingPeriod
+from pilotage.store import Workspace
+
+Z_90 = 1.6448536269514722  # two-sided 90 % normal quantile
+
+
+class Status(StrEnum):
+    MET = "met"
+    AT_RISK = "at_risk"
+    MISSED = "missed"
+    NOT_ENOUGH_DATA = "not_enough_data"
+    NO_DATA = "no_data"
+
+
+STATUS_NAMES = {
+    Status.MET: ("atteint", "met"), Status.AT_RISK: ("à risque", "at risk"),
+    Status.MISSED: ("manqué", "missed"),
+    Status.NOT_ENOUGH_DATA: ("volume insuffisant", "not enough data"),
+    Status.NO_DATA: ("pas de données", "no data"),
+}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    dimension: str  # team, agent, queue…
+    unit: str
+    actual: float | None
+    volume: float
+    contribution: float  # share of the parent's (actual − target), signed: < 0 pulls down
+
+
+@dataclass(frozen=True)
+class Attainment:
+    objective_id: str
+    kpi: str
+    level: Level
+    unit: str
+    period: str
+    actual: float | None
+    target: float | None
+    tolerance: float
+    direction: str
+    volume: float
+    status: Status
+    band: tuple[float, float] | None  # 90 % uncertainty band of the actual
+    previous: float | None
+    contributors: tuple[Contribution, ...] = ()
+
+    @property
+    def gap(self) -> float | None:
+        if self.actual is None or self.target is None:
+            return None
+        signed = self.actual - self.target
+        return signed if self.direction == "higher" else -signed
+
+    @property
+    def trend(self) -> float | None:
+        if self.actual is None or self.previous is None:
+            return None
+        return self.actual - self.previous
+
+
+def target_in_force(objective: Objective, level: Level, unit: str | None,
+                    period: ReportingPeriod) -> Target | None:
+    """The most specific target (unit, then level, then general) in force on the period's
+    first day: a target changed mid-year judges each period with the target then in force."""
+    day = period.start
+    candidates = [t for t in objective.all_targets()
+                  if (t.valid_from is None or t.valid_from <= day)
+                  and (t.valid_to is None or day < t.valid_to)
+                  and (t.level is None or t.level == level)
+                  and (t.unit is None or t.unit == unit)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda t: (t.unit is not None, t.level is not None))
+
+
+def wilson_band(p: float, n: float, z: float = Z_90) -> tuple[float, float]:
+    if n <= 0:
+        return (0.0, 1.0)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def judge(actual: float | None, target: float | None, tolerance: float, direction: str,
+          volume: float, min_volume: int, band: tuple[float, float] | None) -> Status:
+    if actual is None:
+        return Status.NO_DATA
+    if volume < min_volume:
+        return Status.NOT_ENOUGH_DATA
+    if target is None:
+        return Status.NO_DATA
+    sign = 1.0 if direction == "higher" else -1.0
+    gap = sign * (actual - target)
+    if gap >= 0:
+        return Status.MET
+    if gap >= -tolerance:
+        return Status.AT_RISK
+    if band is not None:
+        reachable = band[1] >= target if direction == "higher" else band[0] <= target
+        if reachable:  # the miss is within the noise of this volume
+            return Status.AT_RISK
+    return Status.MISSED
+
+
+class AttainmentEngine:
+    """Attainment on one KPI session (open it with ``pilotage.kpi.query.kpi_session``)."""
+
+    def __init__(self, session: KpiSession, objectives: ObjectivesFile) -> None:
+        self.session = session
+        self.workspace = session.workspace
+        self.objectives = objectives
+        self.catalogue = load_catalogue()
+        backend = session.backend
+        centers = backend.to_pyarrow(backend.table("centers").select("center_id"))
+        ids = sorted(str(v) for v in centers.column("center_id").to_pylist())
+        self.center_id = ids[0] if ids else "center"
+
+    def counts_trials(self, objective: Objective) -> bool:
+        """A ratio whose denominator counts contacts (independent trials) gets a binomial
+        uncertainty band; a ratio of durations or money does not."""
+        kpi = self.catalogue.kpi(objective.kpi)
+        formula = kpi.formula_for(str(objective.params.get("variant", "default")))
+        return kpi.unit is Unit.PERCENT and bool(formula.denominator) and all(
+            self.catalogue.measure(t).aggregate == "count" for t in formula.denominator)
+
+    def direction(self, objective: Objective) -> str:
+        if objective.direction is not None:
+            return objective.direction
+        kpi = self.catalogue.kpi(objective.kpi)
+        return "lower" if kpi.direction is Direction.LOWER_IS_BETTER else "higher"
+
+    def _values(self, objective: Objective, period: ReportingPeriod,
+                by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...] = ()
+                ) -> list[dict[str, Any]]:
+        params = {f"{objective.kpi}.{k}": v for k, v in objective.params.items()}
+        request = KpiRequest(kpis=(objective.kpi,), by=by, start=period.start, end=period.end,
+                             where=tuple(objective.where.items()) + extra_where,
+                             params=params, with_volume=True)
+        return self.session.compute(request).table.to_pylist()
+
+    def status(self, period: ReportingPeriod, *, level: Level | None = None,
+               unit: str | None = None, objective_ids: tuple[str, ...] = (),
+               contributors: bool = True) -> list[Attainment]:
+        out: list[Attainment] = []
+        previous = period.previous()
+        for objective in self.objectives.objectives:
+            if objective_ids and objective.id not in objective_ids:
+                continue
+            for lv in objective.levels:
+                if level is not None and lv != level:
+                    continue
+                out.extend(self._level(objective, lv, unit, period, previous, contributors))
+        return out
+
+    def _level(self, objective: Objective, level: Level, unit: str | None,
+               period: ReportingPeriod, previous: ReportingPeriod,
+               with_contributors: bool) -> list[Attainment]:
+        dim = LEVEL_DIMENSION[level]
+        by = () if level is Level.CENTER else (dim,)
+        where: tuple[tuple[str, str], ...] = ()
+        if unit is not None and level is not Level.CENTER:
+            where = ((dim, unit),)
+        current = self._values(objective, period, by, where)
+        before = {self._unit(r, level): r.get(objective.kpi)
+                  for r in self._values(objective, previous, by, where)}
+        direction = self.direction(objective)
+        results = []
+        for row in current:
+            unit_id = self._unit(row, level)
+            if unit_id is None:
+                continue  # rows nobody owns (e.g. abandoned calls at advisor level)
+            actual = row.get(objective.kpi)
+            volume = float(row.get(f"{objective.kpi}{VOLUME_SUFFIX}") or 0.0)
+            target = target_in_force(objective, level, unit_id, period)
+            band = (wilson_band(actual, volume) if self.counts_trials(objective)
+                    and actual is not None and 0 <= actual <= 1 else None)
+            status = judge(actual, target.value if target else None, objective.tolerance,
+                           direction, volume, objective.min_volume, band)
+            contributors: tuple[Contribution, ...] = ()
+            if with_contributors and target is not None and actual is not None:
+                contributors = self._contributors(objective, level, unit_id, period,
+                                                  target.value, volume)
+            results.append(Attainment(
+                objective.id, objective.kpi, level, unit_id, period.label, actual,
+                target.value if target else None, objective.tolerance, direction, volume,
+                status, band, before.get(unit_id), contributors))
+        return results
+
+    def _unit(self, row: dict[str, Any], level: Level) -> str | None:
+        if level is Level.CENTER:
+            return self.center_id
+        value = row.get(LEVEL_DIMENSION[level])
+        return None if value is None else str(value)
+
+    def _contributors(self, objective: Objective, level: Level, unit: str,
+                      period: ReportingPeriod, target: float, total_volume: float
+                      ) -> tuple[Contribution, ...]:
+        if not self.catalogue.kpi(objective.kpi).is_ratio or total_volume <= 0:
+            return ()
+        index = LEVEL_ORDER.index(level)
+        dims = [LEVEL_DIMENSION[lv] for lv in LEVEL_ORDER[index + 1:index + 2]]
+        dims.append("queue")
+        where = () if level is Level.CENTER else ((LEVEL_DIMENSION[level], unit),)
+        sign = 1.0 if self.direction(objective) == "higher" else -1.0
+        found = []
+        for dim in dims:
+            for row in self._values(objective, period, (dim,), where):
+                value = row.get(objective.kpi)
+                n = float(row.get(f"{objective.kpi}{VOLUME_SUFFIX}") or 0.0)
+                if row.get(dim) is None or value is None or n == 0:
+                    continue
+                share = n / total_volume * sign * (value - target)
+                found.append(Contribution(dim, str(row[dim]), value, n, share))
+        found.sort(key=lambda c: c.contribution)
+        return tuple(found)
