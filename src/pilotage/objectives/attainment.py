@@ -16,9 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 from pilotage.kpi import KpiRequest, load_catalogue
-from pilotage.kpi.query import KpiSession
 from pilotage.kpi.compiler import VOLUME_SUFFIX
 from pilotage.kpi.definitions import Direction, Unit
+from pilotage.kpi.query import KpiSession
 from pilotage.objectives.model import (
     LEVEL_DIMENSION,
     LEVEL_ORDER,
@@ -28,7 +28,6 @@ from pilotage.objectives.model import (
     Target,
 )
 from pilotage.objectives.periods import ReportingPeriod
-from pilotage.store import Workspace
 
 Z_90 = 1.6448536269514722  # two-sided 90 % normal quantile
 
