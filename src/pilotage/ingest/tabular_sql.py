@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pilotage.ingest.table_mapping import ColumnRule, TableMapping
 from pilotage.model.tables import Column
 
-_NAMES = re.compile(r"__p\d+")
+_NAMES = re.compile(r"__[sp]\d+")
 _UNIT_FACTORS = {"s": "", "ms": " / 1000.0", "min": " * 60.0", "h": " * 3600.0"}
 
 
@@ -59,33 +59,41 @@ class _Planner:
     def __init__(self, mapping: TableMapping, source_types: dict[str, str]) -> None:
         self.mapping = mapping
         self.types = source_types
-        self.staged: list[str] = []
-        self.parsed: list[list[str]] = []
+        self.layers: list[list[str]] = []
         self.depth: dict[str, int] = {}
+        self.names: dict[str, str] = {}  # SQL -> name: the same SQL is computed once
         self.zones: dict[str, str] = {}
 
     def stage(self, sql: str) -> str:
-        name = f"__s{len(self.staged)}"
-        self.staged.append(f"{sql} AS {name}")
+        """A name for ``sql``, computed once, in the layer after the names it uses."""
+        if sql in self.depth:  # already a name
+            return sql
+        if sql in self.names:
+            return self.names[sql]
+        layer = max([self.depth[n] + 1 for n in _NAMES.findall(sql) if n in self.depth],
+                    default=0)
+        name = f"__{'s' if layer == 0 else 'p'}{len(self.depth)}"
+        self.depth[name] = layer
+        self.names[sql] = name
+        while len(self.layers) <= layer:
+            self.layers.append([])
+        self.layers[layer].append(f"{sql} AS {name}")
         return name
 
-    def parse(self, sql: str) -> str:
-        """A conversion computed once, in the layer after the names it uses."""
-        name = f"__p{len(self.depth)}"
-        layer = max([self.depth.get(n, 0) for n in _NAMES.findall(sql)], default=0)
-        self.depth[name] = layer + 1
-        while len(self.parsed) <= layer:
-            self.parsed.append([])
-        self.parsed[layer].append(f"{sql} AS {name}")
-        return name
+    parse = stage
 
     def source(self, name: str, null_if: tuple[str, ...]) -> str:
+        """A staged name for the value of a source column (trimmed; empty and null_if: NULL)."""
         col = ident(name)
-        sql = f"nullif(trim({col}), '')" if self.types.get(name) == "VARCHAR" else col
+        if self.types.get(name) == "VARCHAR":  # trim only removes spaces: skip when none
+            sql = self.stage(f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') "
+                             f"THEN nullif(trim({col}), '') ELSE nullif({col}, '') END")
+        else:
+            sql = self.stage(col)
         if null_if:
             text = sql if self.types.get(name) == "VARCHAR" else f"CAST({sql} AS VARCHAR)"
-            sql = (f"CASE WHEN {text} IN ({', '.join(literal(v) for v in null_if)}) "
-                   f"THEN NULL ELSE {sql} END")
+            sql = self.stage(f"CASE WHEN {text} IN ({', '.join(literal(v) for v in null_if)}) "
+                             f"THEN NULL ELSE {sql} END")
         return sql
 
     def is_text(self, rule: ColumnRule) -> bool:
@@ -107,7 +115,8 @@ def plan(mapping: TableMapping, source_types: dict[str, str]) -> ConversionPlan:
         checks.extend(rule_checks)
     if "source" in spec.column_names and mapping.rule("source") is None:
         typed.append(("source", literal(mapping.source_label)))
-    return ConversionPlan(p.staged, p.parsed, typed, checks, p.zones)
+    layers = p.layers or [[]]
+    return ConversionPlan(layers[0], layers[1:], typed, checks, p.zones)
 
 
 def _column(p: _Planner, rule: ColumnRule, column: Column,
