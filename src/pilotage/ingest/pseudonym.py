@@ -151,17 +151,18 @@ class Pseudonymizer:
         if isinstance(identifiers, pa.ChunkedArray):
             identifiers = identifiers.combine_chunks()
         strings = pc.cast(identifiers, pa.string())
-        strings = pc.if_else(pc.equal(pc.utf8_trim_whitespace(strings), ""), None, strings)
-        encoded = pc.dictionary_encode(strings)
+        encoded = pc.dictionary_encode(strings)  # nulls stay null (masked)
         dictionary = encoded.dictionary
         if len(dictionary) < _SQL_BELOW:
-            hashed = pa.array([self.key(v) for v in dictionary.to_pylist()], type=pa.string())
+            hashed = pa.array([self.key(v) if v.strip() else None
+                               for v in dictionary.to_pylist()], type=pa.string())
         else:
-            hashed = self._sql_keys(dictionary)
+            hashed = self._sql_keys(dictionary)  # blank (only whitespace) -> null
         return pc.take(hashed, encoded.indices)
 
     def _sql_keys(self, values: pa.Array) -> pa.Array:
-        table = pa.table({"i": pa.array(range(len(values)), pa.int64()), "v": values})
+        table = pa.Table.from_arrays([pa.array(range(len(values)), pa.int64()), values],
+                                     names=["i", "v"])
         con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
         try:
             self.register(con)

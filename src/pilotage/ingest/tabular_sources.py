@@ -336,9 +336,9 @@ def _read_with_python_csv(con: duckdb.DuckDBPyConnection, path: Path, text: _Tex
         for i, value in enumerate(record):
             columns[i].append(value)
         lines.append(line)
-    table = pa.table({**{name: pa.array(col, pa.string()) for name, col in zip(names, columns,
-                                                                             strict=True)},
-                      LINE: pa.array(lines, pa.int64())})
+    fields = {name: pa.array(col, pa.string())
+              for name, col in zip(names, columns, strict=True)}
+    table = pa.table({**fields, LINE: pa.array(lines, pa.int64())})
     con.register(SOURCE_VIEW, table)
     structural = _quarantine(str(path), bad_lines, reasons, records)
     return SourceRows({name: "VARCHAR" for name in names}, len(lines) + len(bad_lines),
@@ -357,7 +357,8 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> SourceRows:
                     f"read_parquet({_sql_string(str(path))}, file_row_number=true)")
         columns = {str(r[0]): str(r[1]) for r in con.sql(f"DESCRIBE {SOURCE_VIEW}").fetchall()
                    if r[0] != LINE}
-        row = con.sql(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchall()[0]
+        row = con.sql("SELECT sum(num_rows) FROM parquet_file_metadata("
+                      f"{_sql_string(str(path))})").fetchall()[0]  # no scan
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot be read as Parquet: {exc}",
                          hint="check that the file is a complete Parquet file, or set the "
