@@ -148,3 +148,11 @@ def test_with_volume_gives_the_denominator_behind_each_ratio(center: Workspace) 
     # 9 offered on support (see test_service_level_default_...)
     assert r["service_level__volume"] == 9.0
     assert r["offered__volume"] == 9.0
+
+
+def test_survey_kpis_reach_team_and_site_through_the_contact_advisor(
+        center: Workspace) -> None:
+    # s1, s2 (A1 → T1) and s3, s4 (A3, in T2 from Oct 6); all in site S1
+    assert rows(center, "csat", by=("team",)) == [{"team": "T1", "csat": pytest.approx(1 / 2)},
+                                                  {"team": "T2", "csat": pytest.approx(1 / 2)}]
+    assert rows(center, "csat", by=("site",)) == [{"site": "S1", "csat": pytest.approx(2 / 4)}]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt_types
 import ibis.expr.types as ir
 
 from pilotage.errors import ParameterError
@@ -36,6 +37,7 @@ DEFAULT_TIME_COLUMN = {
 }
 COMMON_PARAMETERS = ("variant", "attribution")
 VOLUME_SUFFIX = "__volume"
+NULLABLE_STRING = dt_types.String(nullable=True)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ class Compiler:
                     t[partition].isnull(), ibis.null("float64"),
                     (t[time].epoch_seconds() - previous.epoch_seconds()).cast("float64"))})
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
+        if need & {"team_id", "site_id", "center_id"}:
+            need.add("advisor_id")  # the organisation is reached through the advisor
         contact_cols = {"queue_id", "channel", "direction", "motive", "advisor_id"}
         if name in {"survey_responses", "evaluations"} and need & contact_cols:
             c = self.table("contacts")
@@ -306,7 +310,9 @@ class Compiler:
                 keys.update(time_key(t._ts, grain, self.time_zone))
             for dim in key_names:
                 column = DIMENSION_COLUMN[dim]
-                keys[dim] = t[column] if column in t.columns else ibis.null("string")
+                # nullable string on every part, so the union of parts has one schema
+                keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
+                             else ibis.null(NULLABLE_STRING))
             t = self.filter(t, request)
             aggs = {}
             for inst in all_instances:

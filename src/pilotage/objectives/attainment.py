@@ -144,6 +144,7 @@ class AttainmentEngine:
         centers = backend.to_pyarrow(backend.table("centers").select("center_id"))
         ids = sorted(str(v) for v in centers.column("center_id").to_pylist())
         self.center_id = ids[0] if ids else "center"
+        self._cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
     def counts_trials(self, objective: Objective) -> bool:
         """A ratio whose denominator counts contacts (independent trials) gets a binomial
@@ -159,30 +160,53 @@ class AttainmentEngine:
         kpi = self.catalogue.kpi(objective.kpi)
         return "lower" if kpi.direction is Direction.LOWER_IS_BETTER else "higher"
 
-    def _values(self, objective: Objective, period: ReportingPeriod,
-                by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...] = ()
-                ) -> list[dict[str, Any]]:
-        params = {f"{objective.kpi}.{k}": v for k, v in objective.params.items()}
-        request = KpiRequest(kpis=(objective.kpi,), by=by, start=period.start, end=period.end,
-                             where=tuple(objective.where.items()) + extra_where,
-                             params=params, with_volume=True)
-        return self.session.compute(request).table.to_pylist()
+    def _rows(self, batch: tuple[Objective, ...], period: ReportingPeriod,
+              by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...] = ()
+              ) -> list[dict[str, Any]]:
+        """One KPI query for objectives that share their filters (each KPI once), cached."""
+        key = (tuple(o.id for o in batch), period.label, by, extra_where)
+        if key not in self._cache:
+            params = {f"{o.kpi}.{k}": v for o in batch for k, v in o.params.items()}
+            request = KpiRequest(kpis=tuple(o.kpi for o in batch), by=by, start=period.start,
+                                 end=period.end,
+                                 where=tuple(batch[0].where.items()) + extra_where,
+                                 params=params, with_volume=True)
+            self._cache[key] = self.session.compute(request).table.to_pylist()
+        return self._cache[key]
+
+    @staticmethod
+    def batches(objectives: list[Objective]) -> list[tuple[Objective, ...]]:
+        """Group objectives with the same filters; a KPI appears once per group (its
+        parameters are per KPI)."""
+        groups: dict[tuple[tuple[str, str], ...], list[list[Objective]]] = {}
+        for objective in objectives:
+            lists = groups.setdefault(tuple(sorted(objective.where.items())), [])
+            for candidate in lists:
+                if all(o.kpi != objective.kpi for o in candidate):
+                    candidate.append(objective)
+                    break
+            else:
+                lists.append([objective])
+        return [tuple(b) for lists in groups.values() for b in lists]
 
     def status(self, period: ReportingPeriod, *, level: Level | None = None,
                unit: str | None = None, objective_ids: tuple[str, ...] = (),
                contributors: bool = True) -> list[Attainment]:
-        out: list[Attainment] = []
         previous = period.previous()
-        for objective in self.objectives.objectives:
-            if objective_ids and objective.id not in objective_ids:
+        chosen = [o for o in self.objectives.objectives
+                  if not objective_ids or o.id in objective_ids]
+        out: list[Attainment] = []
+        for lv in LEVEL_ORDER:
+            if level is not None and lv != level:
                 continue
-            for lv in objective.levels:
-                if level is not None and lv != level:
-                    continue
-                out.extend(self._level(objective, lv, unit, period, previous, contributors))
+            at_level = [o for o in chosen if lv in o.levels]
+            for batch in self.batches(at_level):
+                out.extend(self._level(batch, lv, unit, period, previous, contributors))
+        order = {o.id: i for i, o in enumerate(self.objectives.objectives)}
+        out.sort(key=lambda a: (order[a.objective_id], LEVEL_ORDER.index(a.level), a.unit))
         return out
 
-    def _level(self, objective: Objective, level: Level, unit: str | None,
+    def _level(self, batch: tuple[Objective, ...], level: Level, unit: str | None,
                period: ReportingPeriod, previous: ReportingPeriod,
                with_contributors: bool) -> list[Attainment]:
         dim = LEVEL_DIMENSION[level]
@@ -190,30 +214,31 @@ class AttainmentEngine:
         where: tuple[tuple[str, str], ...] = ()
         if unit is not None and level is not Level.CENTER:
             where = ((dim, unit),)
-        current = self._values(objective, period, by, where)
-        before = {self._unit(r, level): r.get(objective.kpi)
-                  for r in self._values(objective, previous, by, where)}
-        direction = self.direction(objective)
+        current = self._rows(batch, period, by, where)
+        before_rows = self._rows(batch, previous, by, where)
         results = []
-        for row in current:
-            unit_id = self._unit(row, level)
-            if unit_id is None:
-                continue  # rows nobody owns (e.g. abandoned calls at advisor level)
-            actual = row.get(objective.kpi)
-            volume = float(row.get(f"{objective.kpi}{VOLUME_SUFFIX}") or 0.0)
-            target = target_in_force(objective, level, unit_id, period)
-            band = (wilson_band(actual, volume) if self.counts_trials(objective)
-                    and actual is not None and 0 <= actual <= 1 else None)
-            status = judge(actual, target.value if target else None, objective.tolerance,
-                           direction, volume, objective.min_volume, band)
-            contributors: tuple[Contribution, ...] = ()
-            if with_contributors and target is not None and actual is not None:
-                contributors = self._contributors(objective, level, unit_id, period,
-                                                  target.value, volume)
-            results.append(Attainment(
-                objective.id, objective.kpi, level, unit_id, period.label, actual,
-                target.value if target else None, objective.tolerance, direction, volume,
-                status, band, before.get(unit_id), contributors))
+        for objective in batch:
+            before = {self._unit(r, level): r.get(objective.kpi) for r in before_rows}
+            direction = self.direction(objective)
+            for row in current:
+                unit_id = self._unit(row, level)
+                if unit_id is None:
+                    continue  # rows nobody owns (e.g. abandoned calls at advisor level)
+                actual = row.get(objective.kpi)
+                volume = float(row.get(f"{objective.kpi}{VOLUME_SUFFIX}") or 0.0)
+                target = target_in_force(objective, level, unit_id, period)
+                band = (wilson_band(actual, volume) if self.counts_trials(objective)
+                        and actual is not None and 0 <= actual <= 1 else None)
+                status = judge(actual, target.value if target else None, objective.tolerance,
+                               direction, volume, objective.min_volume, band)
+                contributors: tuple[Contribution, ...] = ()
+                if with_contributors and target is not None and actual is not None:
+                    contributors = self._contributors(batch, objective, level, unit_id,
+                                                      unit, period, target.value, volume)
+                results.append(Attainment(
+                    objective.id, objective.kpi, level, unit_id, period.label, actual,
+                    target.value if target else None, objective.tolerance, direction, volume,
+                    status, band, before.get(unit_id), contributors))
         return results
 
     def _unit(self, row: dict[str, Any], level: Level) -> str | None:
@@ -222,24 +247,28 @@ class AttainmentEngine:
         value = row.get(LEVEL_DIMENSION[level])
         return None if value is None else str(value)
 
-    def _contributors(self, objective: Objective, level: Level, unit: str,
-                      period: ReportingPeriod, target: float, total_volume: float
-                      ) -> tuple[Contribution, ...]:
+    def _contributors(self, batch: tuple[Objective, ...], objective: Objective, level: Level,
+                      unit: str, unit_filter: str | None, period: ReportingPeriod,
+                      target: float, total_volume: float) -> tuple[Contribution, ...]:
         if not self.catalogue.kpi(objective.kpi).is_ratio or total_volume <= 0:
             return ()
         index = LEVEL_ORDER.index(level)
-        dims = [LEVEL_DIMENSION[lv] for lv in LEVEL_ORDER[index + 1:index + 2]]
-        dims.append("queue")
-        where = () if level is Level.CENTER else ((LEVEL_DIMENSION[level], unit),)
+        children = [LEVEL_DIMENSION[lv] for lv in LEVEL_ORDER[index + 1:index + 2]]
+        children.append("queue")
+        parent = None if level is Level.CENTER else LEVEL_DIMENSION[level]
+        where = () if parent is None or unit_filter is None else ((parent, unit_filter),)
         sign = 1.0 if self.direction(objective) == "higher" else -1.0
         found = []
-        for dim in dims:
-            for row in self._values(objective, period, (dim,), where):
+        for child in children:
+            by = (child,) if parent is None else (parent, child)
+            for row in self._rows(batch, period, by, where):
+                if parent is not None and row.get(parent) != unit:
+                    continue
                 value = row.get(objective.kpi)
                 n = float(row.get(f"{objective.kpi}{VOLUME_SUFFIX}") or 0.0)
-                if row.get(dim) is None or value is None or n == 0:
+                if row.get(child) is None or value is None or n == 0:
                     continue
                 share = n / total_volume * sign * (value - target)
-                found.append(Contribution(dim, str(row[dim]), value, n, share))
+                found.append(Contribution(child, str(row[child]), value, n, share))
         found.sort(key=lambda c: c.contribution)
         return tuple(found)
