@@ -140,3 +140,9 @@ def test_tables_added_to_the_model_later_are_created_when_a_workspace_opens(
     with ws.connect() as con:
         con.execute("DROP TABLE opening_hours")
     assert Workspace.open(tmp_path / "ws").count("opening_hours") == 0
+
+
+def test_duplicate_keys_inside_one_batch_are_inserted_once(workspace: Workspace) -> None:
+    report = workspace.commit(_batch(["c1", "c1", "c2"]))
+    assert report.inserted["contacts"] == 2
+    assert report.duplicates["contacts"] == 1

@@ -47,7 +47,7 @@ from pilotage.model.vocabulary import Direction, ScheduleActivity
 from pilotage.store.batch import Batch, LoadReport
 from pilotage.store.workspace import Workspace
 
-GENERATOR_VERSION = "pilotage-demo/1"
+GENERATOR_VERSION = "pilotage-demo/2"
 REFERENCE_DATE = dt.date(2026, 10, 5)  # a Monday; the default period ends the day before
 FORMAT = "demo"
 
@@ -179,7 +179,35 @@ def build_organisation_tables(params: DemoParameters, calendar: Calendar,
             "direction": [q.direction.value for q in QUEUES],
             "contract_id": [q.contract_id for q in QUEUES],
             "site_id": [q.site_id for q in QUEUES]}),
+        "opening_hours": _conform("opening_hours", _opening_hours()),
+        "public_holidays": _conform("public_holidays", {
+            "day": sorted(calendar.holidays),
+            "name": [calendar.holidays[d] for d in sorted(calendar.holidays)]}),
     }
+
+
+def _opening_hours() -> dict[str, list[object]]:
+    """Each queue's opening hours (HH:MM, local); a lunch closing splits the day in two."""
+    rows: dict[str, list[object]] = {"queue_id": [], "weekday": [], "opens": [], "closes": []}
+
+    def hhmm(minute: int) -> str:
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
+    for q in QUEUES:
+        for weekday in range(1, 7):
+            opens, closes = q.opening.weekday if weekday < 6 else q.opening.saturday
+            if opens == closes:
+                continue
+            spans = [(opens, closes)]
+            if q.opening.lunch_closed is not None:
+                lunch_start, lunch_end = q.opening.lunch_closed
+                spans = [(opens, lunch_start), (lunch_end, closes)]
+            for start, end in spans:
+                rows["queue_id"].append(q.queue_id)
+                rows["weekday"].append(weekday)
+                rows["opens"].append(hhmm(start))
+                rows["closes"].append(hhmm(end))
+    return rows
 
 
 def organise(params: DemoParameters) -> Organised:
@@ -219,7 +247,8 @@ def build_demo(workspace: Workspace, *, seed: int = 1, agents: int = 150, days: 
     tables = generate_tables(params, workspace, progress)
     rows = sum(t.num_rows for t in tables.values())
     batch = Batch(source_path=params.source_path, content_sha256=params.content_sha256,
-                  format=FORMAT, tables=tables, rows_read=rows, rows_loaded=rows)
+                  format=FORMAT, tables=tables, rows_read=rows, rows_loaded=rows,
+                  keys_unique=True)
     _report(progress, "commit", 0.0)
     report = workspace.commit(batch)
     _report(progress, "commit", 1.0)

@@ -39,6 +39,9 @@ class Batch:
     quarantine: pa.Table = field(default_factory=empty_quarantine)
     mapping: str | None = None
     notes: Mapping[str, int] = field(default_factory=dict)
+    # the producer guarantees each table's key is unique within the batch (a generator, not a
+    # file): the store then skips its in-batch de-duplication
+    keys_unique: bool = False
 
     @property
     def rows_quarantined(self) -> int:

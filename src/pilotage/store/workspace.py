@@ -203,7 +203,8 @@ class Workspace:
                     spec = TABLES.get(name)
                     if spec is None:
                         raise InternalError(f"batch names unknown table {name!r}")
-                    inserted[name], duplicates[name] = _insert(con, spec, rows, load_id)
+                    inserted[name], duplicates[name] = _insert(con, spec, rows, load_id,
+                                                               batch.keys_unique)
                     _fault_point(f"after:{name}")
                 quarantine = batch.quarantine.cast(QUARANTINE_SCHEMA)
                 con.register("_pilotage_quarantine", quarantine)
@@ -226,8 +227,11 @@ class Workspace:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: pa.Table,
-            load_id: str) -> tuple[int, int]:
-    """Insert ``rows`` into ``spec`` skipping keys already stored; returns (inserted, dups)."""
+            load_id: str, keys_unique: bool = False) -> tuple[int, int]:
+    """Insert ``rows`` into ``spec`` skipping keys already stored; returns (inserted, dups).
+
+    Into an empty table nothing can be a stored duplicate, and a batch whose keys are unique
+    by construction needs no in-batch de-duplication: both checks are skipped then."""
     unknown = set(rows.column_names) - set(spec.column_names)
     if unknown:
         raise InternalError(f"{spec.name}: unknown columns {sorted(unknown)}")
@@ -245,9 +249,13 @@ def _insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, rows: pa.Table,
     if spec.key:
         partition = ", ".join(f'"{k}"' for k in spec.key)
         match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in spec.key)
-        source = (f"SELECT * FROM ({source}) s WHERE NOT EXISTS "
-                  f'(SELECT 1 FROM "{spec.name}" t WHERE {match}) '
-                  f"QUALIFY row_number() OVER (PARTITION BY {partition}) = 1")
+        empty = not con.execute(f'SELECT EXISTS (SELECT 1 FROM "{spec.name}")').fetchall()[0][0]
+        if not empty:
+            source = (f"SELECT * FROM ({source}) s WHERE NOT EXISTS "
+                      f'(SELECT 1 FROM "{spec.name}" t WHERE {match})')
+        if not keys_unique:
+            source = (f"SELECT * FROM ({source}) s "
+                      f"QUALIFY row_number() OVER (PARTITION BY {partition}) = 1")
     result = con.execute(f'INSERT INTO "{spec.name}" {source}', [load_id]).fetchall()
     con.unregister(view)
     added = int(result[0][0])
