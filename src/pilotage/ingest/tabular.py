@@ -6,8 +6,7 @@ failed rows, the value shown and the record (see ``tabular_sql``). Then, on the 
 without reordering rows (a DuckDB join would, and sorting back costs more than this):
 
 * local times → UTC with one UTC offset per local hour (:func:`local_to_utc`);
-* pseudonymisation: :meth:`Pseudonymizer.keys` hashes each distinct identifier once (in
-  DuckDB when there are many);
+* pseudonymisation: :meth:`Pseudonymizer.keys` hashes each distinct identifier once;
 * the failed rows (usually few) go to quarantine with their line.
 
 The file's SHA-256 is computed in a thread while DuckDB works.
