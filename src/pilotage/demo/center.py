@@ -186,7 +186,7 @@ def build_organisation_tables(params: DemoParameters, calendar: Calendar,
     }
 
 
-def _opening_hours() -> dict[str, list[object]]:
+def _opening_hours() -> dict[str, object]:
     """Each queue's opening hours (HH:MM, local); a lunch closing splits the day in two."""
     rows: dict[str, list[object]] = {"queue_id": [], "weekday": [], "opens": [], "closes": []}
 
@@ -207,7 +207,7 @@ def _opening_hours() -> dict[str, list[object]]:
                 rows["weekday"].append(weekday)
                 rows["opens"].append(hhmm(start))
                 rows["closes"].append(hhmm(end))
-    return rows
+    return {name: values for name, values in rows.items()}
 
 
 def organise(params: DemoParameters) -> Organised:
