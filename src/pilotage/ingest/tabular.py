@@ -98,7 +98,7 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
         failed = pc.is_valid(converted.column("__check"))
         any_failed = bool(pc.any(failed).as_py())
         loaded = _loaded(converted, failed if any_failed else None, table_mapping,
-                         converter.conversion, pseudonymizer)
+                         converter, pseudonymizer)
         quarantine = _quarantine(converted, failed if any_failed else None, path, rows,
                                  converter.conversion)
         content_sha256 = digest.result()
@@ -183,6 +183,7 @@ class _Converter:
             self.delimiter = " " if delimiter == WHITESPACE else delimiter
         self._plan: ConversionPlan | None = None
         self._columns: dict[str, str] = {}
+        self.same_as: dict[str, str] = {}  # canonical column -> exported column with its values
 
     @property
     def conversion(self) -> ConversionPlan:
@@ -200,12 +201,16 @@ class _Converter:
         for parsed in conversion.parsed:
             layers.append(f"SELECT *, {', '.join(parsed)} FROM ({layers[-1]})")
         layers.append(f"SELECT *, {_check_case(conversion)} AS __check FROM ({layers[-1]})")
-        typed = ", ".join(f"{sql} AS {ident(name)}" for name, sql in conversion.typed)
+        exported: dict[str, str] = {}  # SQL -> column: a value exported once (contact_id and
+        for name, sql in conversion.typed:  # source_ref from the same field, for instance)
+            self.same_as[name] = exported.setdefault(sql, name)
+        typed = ", ".join(f"{sql} AS {ident(name)}" for sql, name in exported.items())
+        line_out = "" if line.startswith("CAST(NULL") else f"{LINE}, "
         value_cases = " ".join(f"WHEN {i} THEN CAST({c.value} AS VARCHAR)"
                                for i, c in enumerate(conversion.checks) if c.value is not None)
         value = f"CASE __check {value_cases} END" if value_cases else "NULL"
         record = _record_sql(self.mapping, columns, self.delimiter)
-        return (f"SELECT {LINE}, {typed}, __check, "
+        return (f"SELECT {line_out}{typed}, __check, "
                 f"CASE WHEN __check IS NOT NULL THEN {value} END AS __value, "
                 f"CASE WHEN __check IS NOT NULL THEN {record} END AS __record "
                 f"FROM ({layers[-1]})")
@@ -219,10 +224,12 @@ def _check_case(conversion: ConversionPlan) -> str:
 
 
 def _loaded(converted: pa.Table, failed: pa.ChunkedArray | None, mapping: TableMapping,
-            conversion: ConversionPlan, pseudonymizer: Pseudonymizer) -> pa.Table:
+            converter: _Converter, pseudonymizer: Pseudonymizer) -> pa.Table:
     """The rows that passed every check, with times in UTC and identifiers pseudonymised."""
+    conversion = converter.conversion
     names = [name for name, _ in conversion.typed]
-    loaded = converted.select(names)
+    loaded = pa.Table.from_arrays([converted.column(converter.same_as[n]) for n in names],
+                                  names=names)
     if failed is not None:
         loaded = loaded.filter(pc.invert(failed))
     for column, zone in conversion.zones.items():

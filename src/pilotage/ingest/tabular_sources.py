@@ -34,7 +34,8 @@ from pilotage.store.batch import QUARANTINE_SCHEMA
 
 SOURCE_VIEW = "__pilotage_src"
 LINE = "__line"
-# (source columns -> DuckDB type, FROM relation, SQL of the line number) -> SELECT converting
+# (source columns -> DuckDB type, FROM relation, SQL of the line number, "CAST(NULL AS
+# BIGINT)" when lines come from positions) -> the SELECT converting the rows
 Convert = Callable[[dict[str, str], str, str], str]
 _REPLACEMENT = "\ufffd"
 
