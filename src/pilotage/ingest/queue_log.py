@@ -26,15 +26,17 @@ Rules worth knowing:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pilotage.errors import MappingError
+from pilotage.errors import InputError, MappingError
 from pilotage.ingest.mapping_files import MappingFile
 from pilotage.ingest.pseudonym import Pseudonymizer
 from pilotage.ingest.queue_log_agents import build_agent_states
@@ -48,9 +50,12 @@ from pilotage.ingest.queue_log_mapping import (
 )
 from pilotage.ingest.queue_log_reading import (
     DATA_FIELDS,
-    read_native_lines,
+    NATIVE_DATA,
+    DataFieldsSql,
+    NativeLines,
     read_table_rows,
     sniff_realtime_header,
+    split_native_lines,
 )
 from pilotage.model.tables import table as table_spec
 from pilotage.store.batch import QUARANTINE_SCHEMA, Batch
@@ -60,6 +65,8 @@ NATIVE_FORMAT = "asterisk_queue_log"
 TABLE_FORMAT = "asterisk_queue_log_table"
 REALTIME_DEFAULT_NAME = "asterisk-realtime-default"
 _MAX_EPOCH_DIGITS = 10
+_UNDECODABLE_REASON = ("bytes that are not valid UTF-8: the file is damaged or in another "
+                       "encoding; convert it to UTF-8 or fix the line")
 
 __all__ = ["parse_queue_log"]
 
@@ -73,7 +80,6 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
     the standard column names, times in UTC. Otherwise a mapping of kind ``queue_log_table``.
     """
     path = Path(path)
-    sha = file_sha256(path) if path.is_file() else ""
     table_mapping: QueueLogTableMapping | None = None
     mapping_name: str | None = None
     if mapping is not None:
@@ -86,61 +92,56 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
     elif sniff_realtime_header(path):
         table_mapping = DEFAULT_REALTIME
         mapping_name = REALTIME_DEFAULT_NAME
-    if not sha:
-        from pilotage.errors import InputError
-
+    if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
-    file_ref = f"{path}@{sha[:12]}"
     source = mapping_name or NATIVE_FORMAT
     notes: Counter[str] = Counter()
 
+    native: NativeLines | None = None
+    if table_mapping is None:
+        native = split_native_lines(path)
+        sha = hashlib.sha256(native.data).hexdigest()
+        raw = native.table
+        time_sql = _epoch_sql("time_text")
+        blank_sql = "(nfields = 1 AND trim(time_text) = '')"  # no pipe, only spaces
+        fields = NATIVE_DATA
+        caller_field, from_data, vendor = 2, True, frozenset[str]()
+    else:
+        sha = file_sha256(path)
+        raw = read_table_rows(path, table_mapping, source)
+        time_sql = _time_sql(table_mapping)
+        blank_sql = "(trim(record) = '')"
+        fields = DataFieldsSql(tuple(f"d{i}" for i in range(1, DATA_FIELDS + 1)))
+        reading = table_mapping.events
+        caller_field = reading.caller_id_field
+        from_data = reading.durations == "event_data"
+        vendor = frozenset(reading.vendor_events)
+        if table_mapping is DEFAULT_REALTIME:
+            notes["time_zone_assumed:UTC"] = 1
+    file_ref = f"{path}@{sha[:12]}"
+
     con = _session()
     try:
-        if table_mapping is None:
-            con.register("native_lines", read_native_lines(path))
-            con.execute(_NATIVE_SPLIT_SQL)
-            time_sql = _epoch_sql("time_text")
-            caller_field, from_data, vendor = 2, True, frozenset[str]()
-        else:
-            con.register("raw_rows", read_table_rows(path, table_mapping, source))
-            con.execute("CREATE TEMP VIEW raw AS SELECT * FROM raw_rows")
-            time_sql = _time_sql(table_mapping)
-            reading = table_mapping.events
-            caller_field = reading.caller_id_field
-            from_data = reading.durations == "event_data"
-            vendor = frozenset(reading.vendor_events)
-            if table_mapping is DEFAULT_REALTIME:
-                notes["time_zone_assumed:UTC"] = 1
-        con.execute(_checked_sql(time_sql))
-        quarantine = con.sql(f"""
-            SELECT '{_sql_text(str(path))}' AS file, line, bad_column AS "column",
-                   bad_value AS value, bad_reason AS reason, record
-            FROM checked WHERE bad_reason IS NOT NULL ORDER BY line
-        """).to_arrow_table().cast(QUARANTINE_SCHEMA)
-        known_list = ", ".join(f"'{e}'" for e in sorted(KNOWN_EVENTS))
-        con.execute(f"""
-            CREATE TEMP VIEW ev AS
-            SELECT (CAST(epoch_us(event_at) AS HUGEINT) << 40) + line AS rn, line, event_at,
-                   callid, queue, agent, event, data,
-                   {", ".join(f"d{i}" for i in range(1, DATA_FIELDS + 1))},
-                   event IN ({known_list}) AS known
-            FROM checked WHERE bad_reason IS NULL
-        """)
-        events = con.sql(f"""
-            SELECT event_at, callid AS call_ref, queue AS queue_id, agent, event, data, known,
-                   '{_sql_text(file_ref)}' AS file, line
-            FROM ev
-        """).to_arrow_table()
-        for name, count in con.execute(
-                "SELECT event, count(*) FROM ev WHERE NOT known GROUP BY event").fetchall():
-            kind = "vendor_event" if name in vendor else "unknown_event"
-            notes[f"{kind}:{name}"] += int(count)
-        contacts, orphans = build_contacts(con, caller_id_field=caller_field,
+        con.register("raw_lines", raw)
+        # a native line has no problem found while reading
+        extra = ("" if native is None else ", NULL::VARCHAR AS bad_column, "
+                 "NULL::VARCHAR AS bad_value, NULL::VARCHAR AS bad_reason")
+        con.execute(f"CREATE TEMP VIEW raw AS SELECT *{extra} FROM raw_lines")
+        events, ev = _valid_events(con, raw, time_sql, blank_sql, fields, file_ref)
+        quarantine = _quarantine(con, path, raw, native, time_sql, blank_sql,
+                                 bad=raw.num_rows - events.num_rows)
+        con.register("ev", ev)
+        contacts, orphans = build_contacts(con, fields=fields, caller_id_field=caller_field,
                                            durations_from_data=from_data, source=source)
-        states, early_logoffs = build_agent_states(con, source=source)
+        states, early_logoffs = build_agent_states(con, fields=fields, source=source)
     finally:
         con.close()
 
+    unknown = pc.filter(events.column("event"), pc.invert(events.column("known")))
+    for item in pc.value_counts(unknown).to_pylist():
+        name, count = str(item["values"]), int(item["counts"])
+        kind = "vendor_event" if name in vendor else "unknown_event"
+        notes[f"{kind}:{name}"] += count
     contacts = _pseudonymise(contacts, pseudonymizer)
     if orphans:
         notes["call_events_before_enterqueue"] = orphans
@@ -180,6 +181,74 @@ def _sql_text(value: str) -> str:
     return value.replace("'", "''")
 
 
+def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, blank_sql: str,
+                  fields: DataFieldsSql, file_ref: str) -> tuple[pa.Table, pa.Table]:
+    """The valid lines: ``queue_events`` rows and the ``ev`` table the calls and advisor states
+    are rebuilt from. One DuckDB pass computes the time and the validity of every line; the
+    text columns stay the Arrow arrays of the reading (filtered only if some line is bad)."""
+    checked = con.sql(f"""
+        SELECT event_at,
+               CASE WHEN ev_name <> event THEN ev_name END AS trimmed_event,
+               bad_reason IS NULL AND NOT coalesce({blank_sql}, false) AND nfields >= 5
+                   AND event_at IS NOT NULL AND coalesce(ev_name, '') <> '' AS ok
+        FROM (SELECT *, {time_sql} AS event_at, trim(event) AS ev_name FROM raw)
+    """).to_arrow_table()
+    ok = checked.column("ok")
+    all_ok = pc.all(ok).as_py() is not False  # all() of an empty column is None
+    keep = ["line", "callid", "queue", "agent", "event", "data", *fields.columns]
+    ev = raw.select(list(dict.fromkeys(keep)))
+    ev = ev.append_column("event_at", checked.column("event_at"))
+    ev = ev.append_column("trimmed_event", checked.column("trimmed_event"))
+    if not all_ok:
+        ev = ev.filter(ok)
+    event = pc.coalesce(ev.column("trimmed_event"), ev.column("event"))
+    ev = ev.drop_columns(["trimmed_event"])
+    ev = ev.set_column(ev.column_names.index("event"), "event", event)
+    events = pa.table({
+        "event_at": ev.column("event_at"),
+        "call_ref": ev.column("callid"),
+        "queue_id": ev.column("queue"),
+        "agent": ev.column("agent"),
+        "event": event,
+        "data": ev.column("data"),
+        "known": pc.is_in(event, value_set=pa.array(sorted(KNOWN_EVENTS))),
+        "file": pa.repeat(pa.scalar(file_ref), ev.num_rows),
+        "line": ev.column("line"),
+    })
+    return events, ev
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, raw: pa.Table,
+                native: NativeLines | None, time_sql: str, blank_sql: str,
+                bad: int) -> pa.Table:
+    """The ``bad`` lines that did not load, with column, value and a reason saying the fix."""
+    file = str(path)
+    schema = pa.schema([f for f in QUARANTINE_SCHEMA if f.name != "file"])
+    parts: list[pa.Table] = []
+    if bad:
+        rows = con.sql(_checked_sql(time_sql, blank_sql,
+                                    "record" if native is None else "NULL")).to_arrow_table()
+        if native is not None:
+            records = [native.record(line) for line in rows.column("line").to_pylist()]
+            rows = rows.set_column(rows.column_names.index("record"), "record",
+                                   pa.array(records, type=pa.string()))
+        parts.append(rows.cast(schema))
+    if native is not None and len(native.undecodable):
+        records = [native.record(int(line)) for line in native.undecodable]
+        parts.append(pa.table({
+            "line": pa.array(native.undecodable, type=pa.int64()),
+            "column": pa.nulls(len(records), pa.string()),
+            "value": pa.array(records, type=pa.string()),
+            "reason": pa.array([_UNDECODABLE_REASON] * len(records), type=pa.string()),
+            "record": pa.array(records, type=pa.string()),
+        }).cast(schema))
+    if not parts:
+        return QUARANTINE_SCHEMA.empty_table()
+    rows = pa.concat_tables(parts).sort_by("line")
+    rows = rows.add_column(0, "file", pa.repeat(pa.scalar(file), rows.num_rows))
+    return rows.cast(QUARANTINE_SCHEMA)
+
+
 def _pseudonymise(contacts: pa.Table, pseudonymizer: Pseudonymizer) -> pa.Table:
     caller = contacts.column("caller_id")
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(caller))
@@ -195,25 +264,6 @@ def _conform(name: str, rows: pa.Table) -> pa.Table:
     spec = table_spec(name)
     fields = [f for f in spec.arrow_schema if f.name in rows.column_names]
     return rows.select([f.name for f in fields]).cast(pa.schema(fields))
-
-
-_NATIVE_SPLIT_SQL = f"""
-    CREATE TEMP VIEW raw AS
-    WITH clean AS (
-        SELECT line, rtrim(record, chr(13)) AS record, undecodable FROM native_lines
-    ),
-    parts AS (SELECT *, string_split(record, '|') AS p FROM clean)
-    SELECT line, record, p[1] AS time_text, p[2] AS callid, p[3] AS queue, p[4] AS agent,
-           p[5] AS event, CASE WHEN len(p) > 5 THEN array_to_string(p[6:], '|') ELSE '' END
-           AS data,
-           CAST(len(p) AS INTEGER) AS nfields,
-           {", ".join(f"p[{5 + i}] AS d{i}" for i in range(1, DATA_FIELDS + 1))},
-           CAST(NULL AS VARCHAR) AS bad_column,
-           CASE WHEN undecodable THEN record END AS bad_value,
-           CASE WHEN undecodable THEN 'bytes that are not valid UTF-8: the file is damaged or '
-                || 'in another encoding; convert it to UTF-8 or fix the line' END AS bad_reason
-    FROM parts
-"""
 
 
 def _epoch_sql(col: str) -> str:
@@ -237,24 +287,25 @@ def _time_sql(mapping: QueueLogTableMapping) -> str:
     return f"coalesce({_epoch_sql('time_text')}, {parsed})"
 
 
-def _checked_sql(time_sql: str) -> str:
+def _checked_sql(time_sql: str, blank_sql: str, record_sql: str) -> str:
+    """The bad lines of ``raw``: line, column, value, reason (first problem found), record."""
     return f"""
-        CREATE TEMP TABLE checked AS
-        WITH t AS (SELECT *, {time_sql} AS event_at, trim(event) AS ev_name FROM raw)
-        SELECT line, record, event_at, callid, queue, agent, ev_name AS event, data,
-               {", ".join(f"d{i}" for i in range(1, DATA_FIELDS + 1))},
+        WITH t AS (SELECT *, {time_sql} AS event_at, trim(event) AS ev_name,
+                          coalesce({blank_sql}, false) AS blank FROM raw),
+        c AS (
+            SELECT line, {record_sql} AS record,
                CASE WHEN bad_reason IS NOT NULL THEN bad_column
-                    WHEN trim(record) = '' THEN NULL
+                    WHEN blank THEN NULL
                     WHEN nfields < 5 THEN NULL
                     WHEN event_at IS NULL THEN 'time'
-                    WHEN coalesce(ev_name, '') = '' THEN 'event' END AS bad_column,
+                    WHEN coalesce(ev_name, '') = '' THEN 'event' END AS "column",
                CASE WHEN bad_reason IS NOT NULL THEN bad_value
-                    WHEN trim(record) = '' THEN NULL
+                    WHEN blank THEN NULL
                     WHEN nfields < 5 THEN CAST(nfields AS VARCHAR)
                     WHEN event_at IS NULL THEN time_text
-                    WHEN coalesce(ev_name, '') = '' THEN event END AS bad_value,
+                    WHEN coalesce(ev_name, '') = '' THEN event END AS value,
                CASE WHEN bad_reason IS NOT NULL THEN bad_reason
-                    WHEN trim(record) = '' THEN 'empty line inside the log: remove it'
+                    WHEN blank THEN 'empty line inside the log: remove it'
                     WHEN nfields < 5 THEN 'too few fields (' || nfields || '; a queue_log '
                         || 'line has at least 5: epoch|callid|queue|agent|event): the line '
                         || 'is cut or is not a queue_log line; repair or remove it'
@@ -263,6 +314,9 @@ def _checked_sql(time_sql: str) -> str:
                         || 'fix the value or the mapping''s time section'
                     WHEN coalesce(ev_name, '') = '' THEN 'empty event name: every queue_log '
                         || 'line names its event (5th field); repair or remove the line'
-               END AS bad_reason
-        FROM t
+               END AS reason
+            FROM t
+        )
+        SELECT line, "column", value, reason, record FROM c WHERE reason IS NOT NULL
+        ORDER BY line
     """

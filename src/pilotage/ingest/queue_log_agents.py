@@ -1,6 +1,8 @@
 """Rebuilding advisor states (``agent_states``) from queue_log events, in SQL.
 
-Expects the DuckDB table ``ev`` of valid events (see :mod:`pilotage.ingest.queue_log_calls`).
+Expects the DuckDB table ``ev`` of valid events (see :mod:`pilotage.ingest.queue_log_calls`);
+the presence and pause events are first copied into a narrow table, the advisor id computed
+once per event.
 
 * ``logged_in`` sessions: an advisor holds *memberships*: one per queue (ADDMEMBER /
   REMOVEMEMBER) and one for the agent login (AGENTLOGIN / AGENTCALLBACKLOGIN and their
@@ -19,6 +21,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from pilotage.ingest.queue_log_calls import ORDER_KEY_SQL
 from pilotage.ingest.queue_log_events import (
     LOGIN_EVENTS,
     LOGOFF_EVENTS,
@@ -26,6 +29,7 @@ from pilotage.ingest.queue_log_events import (
     UNPAUSE_EVENTS,
     advisor_id_sql,
 )
+from pilotage.ingest.queue_log_reading import DataFieldsSql
 
 
 def _in(values: frozenset[str]) -> str:
@@ -39,11 +43,11 @@ def _intervals(con: duckdb.DuckDBPyConnection, name: str, on: frozenset[str],
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
         WITH flags AS (
-            SELECT rn, event_at, {advisor_id_sql('agent')} AS adv, queue,
+            SELECT rn, event_at, adv, queue,
                    CASE WHEN event IN {_in(per_queue)} THEN 'q:' || coalesce(queue, '')
                         ELSE 'all' END AS k,
                    CASE WHEN event IN {_in(on)} THEN 1 ELSE 0 END AS flag
-            FROM ev WHERE event IN {_in(on | off)}
+            FROM agent_ev WHERE event IN {_in(on | off)}
         ),
         deltas AS (
             SELECT *, flag - coalesce(lag(flag) OVER (PARTITION BY adv, k ORDER BY rn), 0)
@@ -71,9 +75,18 @@ def _intervals(con: duckdb.DuckDBPyConnection, name: str, on: frozenset[str],
     """)
 
 
-def build_agent_states(con: duckdb.DuckDBPyConnection, *, source: str) -> tuple[pa.Table, int]:
+def build_agent_states(con: duckdb.DuckDBPyConnection, *, fields: DataFieldsSql,
+                       source: str) -> tuple[pa.Table, int]:
     """``agent_states`` rows, and the number of logoffs of advisors not logged in within the
     source (their login precedes it)."""
+    presence = LOGIN_EVENTS | LOGOFF_EVENTS | PAUSE_EVENTS | UNPAUSE_EVENTS
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE agent_ev AS
+        SELECT {ORDER_KEY_SQL} AS rn, event_at, {advisor_id_sql('agent')} AS adv, queue, event,
+               CASE WHEN event IN {_in(PAUSE_EVENTS)}
+                    THEN nullif(trim({fields.field('ev', 1)}), '') END AS reason
+        FROM ev WHERE event IN {_in(presence)}
+    """)
     _intervals(con, "sessions", LOGIN_EVENTS, LOGOFF_EVENTS, frozenset({"ADDMEMBER",
                                                                          "REMOVEMEMBER"}))
     _intervals(con, "pauses", PAUSE_EVENTS, UNPAUSE_EVENTS, frozenset({"PAUSE", "UNPAUSE"}))
@@ -81,10 +94,9 @@ def build_agent_states(con: duckdb.DuckDBPyConnection, *, source: str) -> tuple[
     table = con.sql(f"""
         WITH pause_reasons AS (
             SELECT p.adv, p.start_rn,
-                   arg_min(nullif(trim(e.d1), ''), e.rn) FILTER (
-                       WHERE nullif(trim(e.d1), '') IS NOT NULL) AS reason
+                   arg_min(e.reason, e.rn) FILTER (WHERE e.reason IS NOT NULL) AS reason
             FROM pauses p
-            JOIN ev e ON {advisor_id_sql('e.agent')} = p.adv AND e.event IN {_in(PAUSE_EVENTS)}
+            JOIN agent_ev e ON e.adv = p.adv AND e.event IN {_in(PAUSE_EVENTS)}
                      AND e.rn >= p.start_rn AND (p.end_rn IS NULL OR e.rn < p.end_rn)
             GROUP BY ALL
         ),
@@ -115,10 +127,10 @@ def build_agent_states(con: duckdb.DuckDBPyConnection, *, source: str) -> tuple[
     """).to_arrow_table()
     early = con.execute(f"""
         SELECT count(*) FROM (
-            SELECT event, lag(event) OVER (PARTITION BY {advisor_id_sql('agent')},
+            SELECT event, lag(event) OVER (PARTITION BY adv,
                 CASE WHEN event IN ('ADDMEMBER', 'REMOVEMEMBER') THEN queue END ORDER BY rn)
                 AS before
-            FROM ev WHERE event IN {_in(LOGIN_EVENTS | LOGOFF_EVENTS)}
+            FROM agent_ev WHERE event IN {_in(LOGIN_EVENTS | LOGOFF_EVENTS)}
         ) WHERE event IN {_in(LOGOFF_EVENTS)} AND before IS NULL
     """).fetchall()
     return table, int(early[0][0])
