@@ -83,12 +83,20 @@ def test_an_expanded_variant_equals_the_variant_selected_by_name(
     batch = compute(fixture_center_ws, KpiRequest(kpis=kpis_for(expanded, by), by=by),
                     catalogue=expanded).table
     for kpi in catalogue.kpis.values():
+        if not set(by) <= set(kpi.dimensions):
+            continue
         for variant in kpi.variants:
             named = compute(fixture_center_ws, KpiRequest(
                 kpis=(kpi.id,), by=by, params={f"{kpi.id}.variant": variant})).table
             expanded_rows = batch.select([*by, f"{kpi.id}__{variant}"]).rename_columns(
                 [*by, kpi.id]).to_pylist()
-            assert_same_rows(named.to_pylist(), expanded_rows)
+            # the batch also has the groups of the other KPIs' tables (e.g. the sales queue):
+            # there this KPI has no value
+            named_keys = {tuple(r[d] for d in by) for r in named.to_pylist()}
+            extra = [r for r in expanded_rows if tuple(r[d] for d in by) not in named_keys]
+            assert all(r[kpi.id] in (None, 0) for r in extra), extra
+            assert_same_rows(named.to_pylist(), [
+                r for r in expanded_rows if tuple(r[d] for d in by) in named_keys])
 
 
 @pytest.mark.parametrize("by", DIMENSION_SETS, ids=["+".join(b) or "total" for b in DIMENSION_SETS])
