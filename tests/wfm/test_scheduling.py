@@ -250,3 +250,30 @@ def test_csv_files_are_read_and_bad_lines_named(tmp_path: Path) -> None:
     bad.write_text("interval_start,agents\n2026-03-02 08:00,2\n2026-03-02 08:15,1\n")
     with pytest.raises(InputError, match=r"line 3: field interval_start"):
         read_requirements_csv(bad, start=MONDAY, weeks=1)
+
+
+def test_schedule_command_saves_to_the_workspace(tmp_path: Path, workspace: Workspace) -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from pilotage.cli.schedule import schedule
+
+    app = typer.Typer()
+    app.command()(schedule)
+    req_csv = tmp_path / "req.csv"
+    req_csv.write_text("interval_start,agents\n" + "".join(
+        f"2026-03-0{2 + d} {h:02d}:{m:02d},1\n" for d in range(5) for h in range(8, 12)
+        for m in (0, 30)))
+    adv_csv = tmp_path / "adv.csv"
+    adv_csv.write_text("advisor_id,weekly_hours\nP1,20\n")
+    # default catalogue: a 20 h part-timer works 4 h shifts (one 15-minute break each)
+    out = CliRunner().invoke(app, ["--requirements", str(req_csv), "--advisors", str(adv_csv),
+                                   "--start", "2026-03-02", "--weeks", "1", "--save",
+                                   "--format", "json", "--workspace", str(workspace.root)])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert len(payload["assignments"]) == 5
+    # per shift: work, break, work → 15 activities
+    assert payload["saved_rows"] == workspace.count("schedules") == 15
