@@ -38,6 +38,11 @@ kpi.register(app)
 objectives.register(app)
 
 
+from pilotage.cli.forecast import forecast_app  # noqa: E402
+
+app.add_typer(forecast_app, name="forecast")
+
+
 def _register_optional() -> None:
     try:
         from pilotage.cli.staff import staff
