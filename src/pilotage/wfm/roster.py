@@ -60,6 +60,8 @@ class RosterAdvisor:
     templates: tuple[int, ...]  # indices into the template tuple
     groups: tuple[int, ...]  # indices of the skill groups they can work
     available: tuple[bool, ...]  # one per day of the horizon
+    previous_end_min: int | None = None  # end of the shift worked the day before day 0
+    trailing_work_days: int = 0  # days worked in a row up to the day before day 0
 
 
 @dataclass(frozen=True)
@@ -165,12 +167,18 @@ def solve_roster(problem: RosterProblem, *, relax: frozenset[LabourRule] = froze
     for a, adv in enumerate(problem.advisors):
         allowed = [s for s in adv.templates
                    if LabourRule.MAX_DAILY_HOURS in relax or max_daily_ok[s]]
+        rest_ok_day0 = [s for s in allowed if adv.previous_end_min is None
+                        or LabourRule.DAILY_REST in relax
+                        or tpl[s].start_min + 24 * 60 - adv.previous_end_min
+                        >= rules.min_daily_rest_h * 60.0]
         days = [d for d in range(n_days) if adv.available[d]
                 or LabourRule.AVAILABILITY in relax]
         idx = np.full((n_days, n_s, n_q), -1, dtype=np.int64)
         if allowed and days and adv.groups:
             dd, ss, qq = np.meshgrid(np.array(days), np.array(allowed), np.array(adv.groups),
                                      indexing="ij")
+            keep = (dd != 0) | np.isin(ss, rest_ok_day0)
+            dd, ss, qq = dd[keep], ss[keep], qq[keep]
             k = dd.size
             idx[dd.ravel(), ss.ravel(), qq.ravel()] = np.arange(col, col + k)
             xa.append(np.full(k, a))
@@ -279,6 +287,10 @@ def solve_roster(problem: RosterProblem, *, relax: frozenset[LabourRule] = froze
         if LabourRule.MAX_CONSECUTIVE_DAYS not in relax and n_days > m:
             for d in range(n_days - m):
                 rows.add(np.concatenate(day_cols[d:d + m + 1]), 1.0, -np.inf, float(m))
+        if LabourRule.MAX_CONSECUTIVE_DAYS not in relax and adv.trailing_work_days:
+            for j in range(min(m, n_days)):  # windows reaching back before day 0
+                before = min(adv.trailing_work_days, m - j)
+                rows.add(np.concatenate(day_cols[:j + 1]), 1.0, -np.inf, float(m - before))
         if LabourRule.DAILY_REST not in relax and rest_min > 0:
             used = np.nonzero((idx >= 0).any(axis=(0, 2)))[0]
             allowed_key = tuple(int(s) for s in used)
@@ -325,3 +337,59 @@ def solve_roster(problem: RosterProblem, *, relax: frozenset[LabourRule] = froze
         under=x[u0:o0].reshape(n_days, SLOTS_PER_DAY, n_q),
         over=x[o0:f0].reshape(n_days, SLOTS_PER_DAY, n_q),
         shortfall_h=x[f0:p0].reshape(n_adv, n_weeks) if n_adv else np.zeros((0, n_weeks)))
+
+
+def solve_by_week(problem: RosterProblem, *, time_limit_s: float = 60.0,
+                  mip_rel_gap: float = 0.01) -> RosterSolution:
+    """Rolling horizon: one model per week, each starting from the previous week's last shifts
+    (daily rest) and runs of working days (maximum consecutive days). Objectives and bounds add
+    up; the bound is that of the weeks *given* the earlier weeks' choices, not of the whole
+    horizon (``benchmarks/scheduling.py`` compares with the whole-horizon LP relaxation)."""
+    parts: list[RosterSolution] = []
+    prev_end: list[int | None] = [None] * len(problem.advisors)
+    trailing = [0] * len(problem.advisors)
+    t0 = time.perf_counter()
+    for w in range(problem.weeks):
+        days = slice(7 * w, 7 * w + 7)
+        advisors = tuple(RosterAdvisor(a.weekly_hours, a.templates, a.groups,
+                                       a.available[days], prev_end[i], trailing[i])
+                         for i, a in enumerate(problem.advisors))
+        sub = RosterProblem(7, problem.templates, problem.required[days], advisors,
+                            problem.rules, problem.costs)
+        left = time_limit_s - (time.perf_counter() - t0)
+        part = solve_roster(sub, time_limit_s=max(1.0, left / (problem.weeks - w)),
+                            mip_rel_gap=mip_rel_gap)
+        parts.append(part)
+        worked = np.zeros((len(advisors), 7), dtype=bool)
+        worked[part.shift_advisor, part.shift_day] = True
+        for i in range(len(advisors)):
+            last = np.nonzero(part.shift_advisor == i)[0]
+            on_last = last[part.shift_day[last] == 6]
+            prev_end[i] = (problem.templates[int(part.shift_template[on_last[0]])].end_min
+                           if on_last.size else None)
+            run = 0
+            for d in range(6, -1, -1):
+                if not worked[i, d]:
+                    break
+                run += 1
+            trailing[i] = run if run < 7 else trailing[i] + 7
+    found = all(p.found for p in parts)
+    return RosterSolution(
+        found=found, optimal=all(p.optimal for p in parts),
+        message="; ".join(f"week {i + 1}: {p.message}" for i, p in enumerate(parts)),
+        objective=float(sum(p.objective for p in parts)),
+        dual_bound=float(sum(p.dual_bound for p in parts)),
+        gap=float(1 - sum(p.dual_bound for p in parts) / sum(p.objective for p in parts))
+        if found and sum(p.objective for p in parts) > 0 else 0.0,
+        seconds=time.perf_counter() - t0,
+        variables=sum(p.variables for p in parts),
+        integer_variables=sum(p.integer_variables for p in parts),
+        constraints=sum(p.constraints for p in parts),
+        nonzeros=sum(p.nonzeros for p in parts),
+        shift_advisor=np.concatenate([p.shift_advisor for p in parts]),
+        shift_day=np.concatenate([p.shift_day + 7 * i for i, p in enumerate(parts)]),
+        shift_template=np.concatenate([p.shift_template for p in parts]),
+        shift_group=np.concatenate([p.shift_group for p in parts]),
+        under=np.concatenate([p.under for p in parts]),
+        over=np.concatenate([p.over for p in parts]),
+        shortfall_h=np.concatenate([p.shortfall_h for p in parts], axis=1))

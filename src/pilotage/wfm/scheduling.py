@@ -35,7 +35,14 @@ from pilotage.model.vocabulary import ScheduleActivity
 from pilotage.store import Workspace
 from pilotage.store.batch import Batch, LoadReport
 from pilotage.wfm.labour_rules import LabourRule, LabourRules
-from pilotage.wfm.roster import Costs, RosterAdvisor, RosterProblem, RosterSolution, solve_roster
+from pilotage.wfm.roster import (
+    Costs,
+    RosterAdvisor,
+    RosterProblem,
+    RosterSolution,
+    solve_by_week,
+    solve_roster,
+)
 from pilotage.wfm.shifts import BREAK_MIN, SLOT_MIN, SLOTS_PER_DAY, ShiftCatalogue, ShiftTemplate
 
 FloatArray = npt.NDArray[np.float64]
@@ -255,8 +262,12 @@ def build_schedule(requirement: Requirement, advisors: Sequence[Advisor], *,
                    catalogue: ShiftCatalogue | None = None, rules: LabourRules | None = None,
                    costs: Costs | None = None, time_limit_s: float = 60.0,
                    mip_rel_gap: float = 0.01, diagnose: bool = True,
+                   by_week: bool = True,
                    schedule_version: str | None = None) -> ScheduleResult:
-    """The best schedule found within ``time_limit_s`` (see the module docstring)."""
+    """The best schedule found within ``time_limit_s`` (see the module docstring). With
+    ``by_week`` (default) a horizon of several weeks is solved one week after the other
+    (:func:`pilotage.wfm.roster.solve_by_week`): the whole-horizon model is too slow for HiGHS
+    at 200 advisors × 4 weeks."""
     catalogue = catalogue or ShiftCatalogue()
     rules = rules or LabourRules()
     costs = costs or Costs()
@@ -265,7 +276,10 @@ def build_schedule(requirement: Requirement, advisors: Sequence[Advisor], *,
         dup = next(i for i in ids if ids.count(i) > 1)
         raise ParameterError(f"advisor {dup!r} is listed twice", hint="give each advisor once")
     problem = _problem(requirement, advisors, catalogue, rules, costs)
-    sol = solve_roster(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    if by_week and requirement.weeks > 1:
+        sol = solve_by_week(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    else:
+        sol = solve_roster(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     report = SolverReport("HiGHS (scipy.optimize.milp)", sol.message, sol.optimal, sol.objective,
                           sol.dual_bound, sol.gap, sol.seconds, sol.variables,
                           sol.integer_variables, sol.constraints, sol.nonzeros)
