@@ -32,7 +32,6 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,7 +40,7 @@ from pilotage.ingest.mapping_files import MappingFile
 from pilotage.ingest.pseudonym import Pseudonymizer
 from pilotage.ingest.queue_log_agents import build_agent_states
 from pilotage.ingest.queue_log_calls import build_contacts
-from pilotage.ingest.queue_log_events import ANONYMOUS_CALLER_IDS, KNOWN_EVENTS
+from pilotage.ingest.queue_log_events import ANONYMOUS_CALLER_IDS, KNOWN_EVENTS, trim_sql
 from pilotage.ingest.queue_log_mapping import (
     DEFAULT_REALTIME,
     KIND,
@@ -102,7 +101,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         native = split_native_lines(path)
         sha = hashlib.sha256(native.data).hexdigest()
         raw = native.table
-        time_sql = _epoch_sql("time_text")
+        time_sql = _epoch_sql("time_t")
         blank_sql = "(nfields = 1 AND trim(time_text) = '')"  # no pipe, only spaces
         fields = NATIVE_DATA
         caller_field, from_data, vendor = 2, True, frozenset[str]()
@@ -131,7 +130,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         quarantine = _quarantine(con, path, raw, native, time_sql, blank_sql,
                                  bad=raw.num_rows - events.num_rows)
         con.register("ev", ev)
-        contacts, orphans = build_contacts(con, fields=fields, caller_id_field=caller_field,
+        contacts, orphans = build_contacts(con, ev, fields=fields, caller_id_field=caller_field,
                                            durations_from_data=from_data, source=source)
         states, early_logoffs = build_agent_states(con, fields=fields, source=source)
     finally:
@@ -191,7 +190,7 @@ def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, 
                CASE WHEN ev_name <> event THEN ev_name END AS trimmed_event,
                bad_reason IS NULL AND NOT coalesce({blank_sql}, false) AND nfields >= 5
                    AND event_at IS NOT NULL AND coalesce(ev_name, '') <> '' AS ok
-        FROM (SELECT *, {time_sql} AS event_at, trim(event) AS ev_name FROM raw)
+        FROM (SELECT *, {time_sql} AS event_at FROM {_TRIMMED})
     """).to_arrow_table()
     ok = checked.column("ok")
     all_ok = pc.all(ok).as_py() is not False  # all() of an empty column is None
@@ -266,8 +265,13 @@ def _conform(name: str, rows: pa.Table) -> pa.Table:
     return rows.select([f.name for f in fields]).cast(pa.schema(fields))
 
 
-def _epoch_sql(col: str) -> str:
-    text = f"trim({col})"
+# The lines with their time text and event name trimmed (time expressions read ``time_t``).
+_TRIMMED = (f"(SELECT *, {trim_sql('time_text')} AS time_t, {trim_sql('event')} AS ev_name "
+            f"FROM raw)")
+
+
+def _epoch_sql(text: str) -> str:
+    """SQL: the time of a trimmed epoch text (NULL unless digits with up to 9 decimals)."""
     return (f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,{_MAX_EPOCH_DIGITS}}}"
             f"(\\.[0-9]{{1,9}})?') THEN make_timestamp(CAST(round(CAST({text} AS DOUBLE) "
             f"* 1e6) AS BIGINT)) END")
@@ -275,23 +279,23 @@ def _epoch_sql(col: str) -> str:
 
 def _time_sql(mapping: QueueLogTableMapping) -> str:
     spec = mapping.time
-    text = "trim(time_text)"
+    text = "time_t"
     fmt = _sql_text(spec.format) if spec.format else None
     parsed = f"try_strptime({text}, '{fmt}')" if fmt else f"try_cast({text} AS TIMESTAMP)"
     if spec.time_zone != "UTC":
         parsed = f"timezone('UTC', timezone('{_sql_text(spec.time_zone)}', {parsed}))"
     if spec.encoding == "epoch":
-        return _epoch_sql("time_text")
+        return _epoch_sql("time_t")
     if spec.encoding == "datetime":
         return parsed
-    return f"coalesce({_epoch_sql('time_text')}, {parsed})"
+    return f"coalesce({_epoch_sql('time_t')}, {parsed})"
 
 
 def _checked_sql(time_sql: str, blank_sql: str, record_sql: str) -> str:
     """The bad lines of ``raw``: line, column, value, reason (first problem found), record."""
     return f"""
-        WITH t AS (SELECT *, {time_sql} AS event_at, trim(event) AS ev_name,
-                          coalesce({blank_sql}, false) AS blank FROM raw),
+        WITH t AS (SELECT *, {time_sql} AS event_at, coalesce({blank_sql}, false) AS blank
+                   FROM {_TRIMMED}),
         c AS (
             SELECT line, {record_sql} AS record,
                CASE WHEN bad_reason IS NOT NULL THEN bad_column

@@ -84,7 +84,7 @@ def build_agent_states(con: duckdb.DuckDBPyConnection, *, fields: DataFieldsSql,
         CREATE OR REPLACE TEMP TABLE agent_ev AS
         SELECT {ORDER_KEY_SQL} AS rn, event_at, {advisor_id_sql('agent')} AS adv, queue, event,
                CASE WHEN event IN {_in(PAUSE_EVENTS)}
-                    THEN nullif(trim({fields.field('ev', 1)}), '') END AS reason
+                    THEN nullif(trim({fields.field('', 1)}), '') END AS reason
         FROM ev WHERE event IN {_in(presence)}
     """)
     _intervals(con, "sessions", LOGIN_EVENTS, LOGOFF_EVENTS, frozenset({"ADDMEMBER",

@@ -12,16 +12,20 @@ at a FULL / JOINEMPTY written instead of it) and ends at its first terminal even
 n-th visit (n ≥ 2) of the same channel to the same queue, so it is unique and the same at
 every load of the same events.
 
-How, in a few passes whatever the number of events: the call events are copied once into a
-narrow table; the visits (start events) are numbered per channel and queue; each call event
-finds its visit with an ASOF join (the last start at or before it), and one GROUP BY per visit
-takes the first CONNECT and the first terminal event with ``arg_min`` (no self-join).
+How, in a few passes whatever the number of events: one GROUP BY (channel, queue) over the call
+events gives, with ``min`` of the order key, the start, the first CONNECT and the first
+terminal event of each call. A group whose first event is its only start is one visit (nearly
+all calls); the other groups (several visits, or events before the start) are numbered by a
+window over their own events only. The details of the chosen events (time, member, data) are
+then fetched by line number from the Arrow events, with no join.
 """
 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pilotage.ingest.queue_log_events import (
     CALL_EVENTS,
@@ -32,95 +36,168 @@ from pilotage.ingest.queue_log_events import (
     TERMINAL_OUTCOMES,
     WAITTIME_FIELD,
     advisor_id_sql,
+    trim_sql,
 )
 from pilotage.ingest.queue_log_reading import DataFieldsSql
 from pilotage.model.vocabulary import Outcome
 
-# Order of events: time, then line (a log is not always written in time order).
-ORDER_KEY_SQL = "(CAST(epoch_us(event_at) AS HUGEINT) << 40) + line"
+# Order of events: time, then line (a log is not always written in time order); the line is
+# the low 40 bits.
+_LINE_BITS = 40
+ORDER_KEY_SQL = f"(CAST(epoch_us(event_at) AS HUGEINT) << {_LINE_BITS}) + line"
 
 
 def _in(values: frozenset[str] | set[str] | list[str]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
 
 
-def _field_by_event(mapping: dict[str, int], row: str, fields: DataFieldsSql) -> str:
+def _field_by_event(mapping: dict[str, int], prefix: str, fields: DataFieldsSql) -> str:
     """SQL: the numeric data field each event keeps a measure in (NULL for other events)."""
-    whens = " ".join(f"WHEN '{e}' THEN {fields.field(row, i)}"
+    whens = " ".join(f"WHEN '{e}' THEN {fields.field(prefix, i)}"
                      for e, i in sorted(mapping.items()))
-    return f"try_cast(CASE {row}.event {whens} END AS DOUBLE)"
+    return f"try_cast(CASE {prefix}event {whens} END AS DOUBLE)"
 
 
 def _seconds(later: str, earlier: str) -> str:
     return f"(epoch_us({later}) - epoch_us({earlier})) / 1e6"
 
 
-def build_contacts(con: duckdb.DuckDBPyConnection, *, fields: DataFieldsSql,
+def _firsts(key: str) -> str:
+    """Aggregates of one visit: order keys of its start, first CONNECT, first terminal event."""
+    return f"""
+        min(rn) FILTER (WHERE event IN {_in(START_EVENTS)}) AS s_rn,
+        min(rn) FILTER (WHERE event = 'CONNECT') AS c_rn,
+        min(rn) FILTER (WHERE event IN {_in(set(TERMINAL_OUTCOMES))}) AS t_rn,
+        count(*) FILTER (WHERE event = 'RINGNOANSWER') AS rna,
+        count(*) AS {key}"""
+
+
+def _visits(con: duckdb.DuckDBPyConnection) -> int:
+    """Create ``call_visits`` (callid, queue, visit, s_rn, c_rn, t_rn, rna) from ``ev``; return
+    the number of call events before the first start of their channel and queue."""
+    call_filter = (f"event IN {_in(CALL_EVENTS)} AND callid IS NOT NULL "
+                   f"AND queue IS NOT NULL")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE call_groups AS
+        SELECT callid, queue, {_firsts('n_events')},
+               count(*) FILTER (WHERE event IN {_in(START_EVENTS)}) AS n_starts,
+               min(rn) AS first_rn
+        FROM (SELECT {ORDER_KEY_SQL} AS rn, callid, queue, event FROM ev WHERE {call_filter})
+        GROUP BY callid, queue
+    """)
+    # once per group, not per event (a HAVING on the keys would be pushed below the GROUP BY)
+    con.execute(f"""
+        DELETE FROM call_groups
+        WHERE {trim_sql('callid')} IN {_in(NON_CALL_IDS)} OR {trim_sql('queue')} IN ('', 'NONE')
+    """)
+    single = "n_starts = 1 AND first_rn = s_rn"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE call_visits AS
+        SELECT callid, queue, 1 AS visit, s_rn, c_rn, t_rn, rna
+        FROM call_groups WHERE {single}
+    """)
+    (complex_events,) = con.execute(
+        f"SELECT coalesce(sum(n_events), 0) FROM call_groups WHERE NOT ({single})").fetchall()[0]
+    if not complex_events:
+        return 0
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE call_visits_more AS
+        WITH e AS (
+            SELECT {ORDER_KEY_SQL} AS rn, callid, queue, event
+            FROM ev SEMI JOIN (SELECT callid, queue FROM call_groups WHERE NOT ({single}))
+                 USING (callid, queue)
+            WHERE {call_filter}
+        ),
+        numbered AS (
+            SELECT *, sum(CASE WHEN event IN {_in(START_EVENTS)} THEN 1 ELSE 0 END) OVER (
+                PARTITION BY callid, queue ORDER BY rn ROWS UNBOUNDED PRECEDING) AS visit
+            FROM e
+        )
+        SELECT callid, queue, visit, {_firsts('n_events')}
+        FROM numbered WHERE visit > 0 GROUP BY callid, queue, visit
+    """)
+    con.execute("""
+        INSERT INTO call_visits
+        SELECT callid, queue, visit, s_rn, c_rn, t_rn, rna FROM call_visits_more
+    """)
+    (numbered,) = con.execute(
+        "SELECT coalesce(sum(n_events), 0) FROM call_visits_more").fetchall()[0]
+    return int(complex_events) - int(numbered)
+
+
+def _fetch(events: pa.Table, lines: pa.ChunkedArray | pa.Array, prefix: str,
+           columns: list[str]) -> dict[str, pa.Array]:
+    """Columns of the events at ``lines`` (null line: null values), named ``prefix + column``.
+    ``events`` is in line order."""
+    known = events.column("line").to_numpy()
+    wanted = lines.to_numpy(zero_copy_only=False) if len(lines) else np.empty(0)
+    missing = pc.is_null(lines).to_numpy(zero_copy_only=False)
+    position = np.searchsorted(known, np.where(missing, 0, wanted).astype(np.int64))
+    index = pa.array(position, type=pa.int64(), mask=missing if missing.any() else None)
+    return {prefix + c: events.column(c).take(index) for c in columns}
+
+
+def _advisor_ids(con: duckdb.DuckDBPyConnection, agents: pa.ChunkedArray) -> pa.Array:
+    """The advisor id of each member interface, computed once per distinct interface."""
+    encoded = pc.dictionary_encode(agents.combine_chunks())
+    names = pa.table({"i": pa.array(np.arange(len(encoded.dictionary))),
+                      "agent": encoded.dictionary})
+    con.register("member_names", names)
+    ids = con.sql(f"SELECT {advisor_id_sql('agent')} AS advisor_id FROM member_names "
+                  f"ORDER BY i").to_arrow_table().column(0)
+    con.unregister("member_names")
+    return ids.take(encoded.indices)
+
+
+def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: DataFieldsSql,
                    caller_id_field: int, durations_from_data: bool,
                    source: str) -> tuple[pa.Table, int]:
-    """Contacts rebuilt from ``ev`` (caller id still in clear in ``caller_id``) and the number
-    of call events that belong to no contact (their ENTERQUEUE precedes the source)."""
+    """Contacts rebuilt from ``ev`` (``events``: the same rows as Arrow, in line order; caller
+    id still in clear in ``caller_id``) and the number of call events that belong to no
+    contact (their ENTERQUEUE precedes the source)."""
+    orphans = _visits(con)
+    mask = (1 << _LINE_BITS) - 1
+    visits = con.sql(f"""
+        SELECT callid, queue, visit, rna,
+               CAST(s_rn & {mask} AS BIGINT) AS s_line, CAST(c_rn & {mask} AS BIGINT) AS c_line,
+               CAST(t_rn & {mask} AS BIGINT) AS t_line
+        FROM call_visits
+    """).to_arrow_table()
+    detail = ["event_at", "agent", "event", *fields.columns]
+    rows: dict[str, pa.Array | pa.ChunkedArray] = {
+        c: visits.column(c) for c in ("callid", "queue", "visit", "rna")}
+    for prefix in ("s_", "c_", "t_"):
+        rows.update(_fetch(events, visits.column(prefix + "line"), prefix, detail))
+    for prefix in ("c_", "t_"):
+        rows[prefix + "advisor"] = _advisor_ids(con, pa.chunked_array([rows[prefix + "agent"]]))
+    con.register("call_visit_rows", pa.table(rows))
+
     answered = _in({e for e, o in TERMINAL_OUTCOMES.items()
                     if o in (Outcome.ANSWERED, Outcome.TRANSFERRED)})
     outcome_case = " ".join(f"WHEN '{e}' THEN '{o.value}'"
                             for e, o in sorted(TERMINAL_OUTCOMES.items()))
-    carried = ", ".join(fields.columns)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE call_ev AS
-        SELECT {ORDER_KEY_SQL} AS rn, event_at, callid, queue, agent, event, {carried}
-        FROM ev
-        WHERE event IN {_in(CALL_EVENTS)} AND callid IS NOT NULL
-          AND trim(callid) NOT IN {_in(NON_CALL_IDS)}
-          AND queue IS NOT NULL AND trim(queue) NOT IN ('', 'NONE')
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE call_starts AS
-        SELECT callid, queue, rn, event_at AS offered_at, event AS s_event,
-               CASE WHEN event = 'ENTERQUEUE' THEN {fields.field('call_ev', caller_id_field)}
-               END AS s_caller,
-               row_number() OVER (PARTITION BY callid, queue ORDER BY rn) AS visit
-        FROM call_ev WHERE event IN {_in(START_EVENTS)}
-    """)
-    struct_fields = ", ".join(f"'{c}': e.{c}" for c in fields.columns)
-    hold = _field_by_event(HOLDTIME_FIELD, "c", fields)
-    wait = _field_by_event(WAITTIME_FIELD, "t", fields)
-    call = _field_by_event(CALLTIME_FIELD, "t", fields)
+    hold = _field_by_event(HOLDTIME_FIELD, "c_", fields)
+    wait = _field_by_event(WAITTIME_FIELD, "t_", fields)
+    call = _field_by_event(CALLTIME_FIELD, "t_", fields)
     ts_wait = (f"CASE WHEN answered_at IS NOT NULL THEN {_seconds('answered_at', 'offered_at')} "
-               f"WHEN t.at IS NOT NULL AND t.event NOT IN {answered} "
-               f"THEN {_seconds('t.at', 'offered_at')} END")
-    ts_talk = (f"CASE WHEN t.event IN {answered} AND answered_at IS NOT NULL "
-               f"THEN {_seconds('t.at', 'answered_at')} END")
+               f"WHEN t_event_at IS NOT NULL AND t_event NOT IN {answered} "
+               f"THEN {_seconds('t_event_at', 'offered_at')} END")
+    ts_talk = (f"CASE WHEN t_event IN {answered} AND answered_at IS NOT NULL "
+               f"THEN {_seconds('t_event_at', 'answered_at')} END")
     if durations_from_data:
         wait_sql = (f"coalesce(CASE WHEN answered_at IS NOT NULL THEN {hold} ELSE {wait} END, "
                     f"{ts_wait})")
-        talk_sql = f"CASE WHEN t.event IN {answered} THEN coalesce({call}, {ts_talk}) END"
+        talk_sql = f"CASE WHEN t_event IN {answered} THEN coalesce({call}, {ts_talk}) END"
     else:
         wait_sql, talk_sql = ts_wait, ts_talk
     source_sql = source.replace("'", "''")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE call_visits AS
-            SELECT s.rn AS s_rn, count(*) AS n_events,
-                   any_value(s.callid) AS callid, any_value(s.queue) AS queue,
-                   any_value(s.visit) AS visit, any_value(s.offered_at) AS offered_at,
-                   any_value(s.s_event) AS s_event, any_value(s.s_caller) AS s_caller,
-                   arg_min({{'at': e.event_at, 'agent': e.agent, 'event': e.event,
-                             {struct_fields}}}, e.rn)
-                       FILTER (WHERE e.event = 'CONNECT') AS c,
-                   arg_min({{'at': e.event_at, 'agent': e.agent, 'event': e.event,
-                             {struct_fields}}}, e.rn)
-                       FILTER (WHERE e.event IN {_in(set(TERMINAL_OUTCOMES))}) AS t,
-                   count(*) FILTER (WHERE e.event = 'RINGNOANSWER') AS rna
-            FROM call_ev e
-            ASOF JOIN call_starts s
-              ON e.callid = s.callid AND e.queue = s.queue AND e.rn >= s.rn
-            GROUP BY s.rn
-    """)
     table = con.sql(f"""
         WITH shaped AS (
-            SELECT *,
-                   CASE WHEN c.at IS NOT NULL AND (t.at IS NULL OR c.at <= t.at)
-                        THEN c.at END AS answered_at
-            FROM call_visits
+            SELECT *, s_event_at AS offered_at,
+                   CASE WHEN c_event_at IS NOT NULL
+                             AND (t_event_at IS NULL OR c_event_at <= t_event_at)
+                        THEN c_event_at END AS answered_at
+            FROM call_visit_rows
         ),
         contacts AS (
             SELECT
@@ -128,32 +205,35 @@ def build_contacts(con: duckdb.DuckDBPyConnection, *, fields: DataFieldsSql,
                     || CASE WHEN visit > 1 THEN ':' || visit ELSE '' END AS contact_id,
                 '{source_sql}' AS source,
                 callid AS source_ref,
-                s_caller AS caller_id,
+                CASE WHEN s_event = 'ENTERQUEUE' THEN {fields.field('s_', caller_id_field)} END
+                    AS caller_id,
                 queue AS queue_id,
                 'voice' AS channel,
                 'inbound' AS direction,
                 offered_at,
                 answered_at,
-                t.at AS ended_at,
+                t_event_at AS ended_at,
                 {wait_sql} AS wait_s,
                 {talk_sql} AS talk_s,
-                CASE WHEN answered_at IS NOT NULL THEN {advisor_id_sql('c.agent')}
-                     WHEN t.event IN {answered} THEN {advisor_id_sql('t.agent')} END
-                    AS advisor_id,
-                coalesce(CASE t.event {outcome_case} END, 'unfinished') AS outcome,
-                CAST(rna AS INTEGER) AS ring_no_answer_count,
-                offered_at AS _order_at, callid AS _callid
+                CASE WHEN answered_at IS NOT NULL THEN c_advisor
+                     WHEN t_event IN {answered} THEN t_advisor END AS advisor_id,
+                coalesce(CASE t_event {outcome_case} END, 'unfinished') AS outcome,
+                CAST(rna AS INTEGER) AS ring_no_answer_count
             FROM shaped
+        ),
+        -- the contact after a transferred one, on the same channel: only channels with a
+        -- transfer are ordered
+        transfers AS (
+            SELECT contact_id,
+                   CASE WHEN lag(outcome) OVER w = 'transferred' THEN lag(contact_id) OVER w END
+                       AS transferred_from
+            FROM contacts
+            SEMI JOIN (SELECT source_ref FROM contacts WHERE outcome = 'transferred')
+                 USING (source_ref)
+            WINDOW w AS (PARTITION BY source_ref ORDER BY offered_at, contact_id)
         )
-        SELECT * EXCLUDE (_order_at, _callid),
-               CASE WHEN lag(outcome) OVER w = 'transferred' THEN lag(contact_id) OVER w END
-                   AS transferred_from
-        FROM contacts
-        WINDOW w AS (PARTITION BY _callid ORDER BY _order_at, contact_id)
-        ORDER BY offered_at, contact_id
+        SELECT c.*, t.transferred_from
+        FROM contacts c LEFT JOIN transfers t ON t.contact_id = c.contact_id
+        ORDER BY c.offered_at, c.contact_id
     """).to_arrow_table()
-    orphans = con.execute("""
-        SELECT (SELECT count(*) FROM call_ev) - (SELECT coalesce(sum(n_events), 0)
-                                                 FROM call_visits)
-    """).fetchall()[0][0]
-    return table, int(orphans)
+    return table, orphans

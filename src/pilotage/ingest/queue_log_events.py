@@ -83,3 +83,10 @@ def advisor_id_sql(column: str) -> str:
     c = f"trim({column})"
     return (f"CASE WHEN {c} IS NULL OR {c} IN ('', 'NONE') THEN NULL "
             f"ELSE nullif(trim(regexp_extract({c}, '^(?:[A-Za-z0-9_]+/)?([^@/]*)', 1)), '') END")
+
+
+def trim_sql(column: str) -> str:
+    """SQL ``trim(column)`` (strips Unicode space separators), skipped for the ASCII values
+    without a space that it would leave as they are: trim allocates a new string per row."""
+    return (f"CASE WHEN strlen({column}) = length({column}) AND NOT contains({column}, ' ') "
+            f"THEN {column} ELSE trim({column}) END")

@@ -22,14 +22,14 @@ DATA_FIELDS = 10  # data1..data10 of a table export are kept as columns d1..d10
 @dataclass(frozen=True)
 class DataFieldsSql:
     """Where the event rows of a reading keep their data fields, and the SQL reaching the
-    i-th (1-based) of a row (``row``: a table alias or struct column name)."""
+    i-th (1-based) of a row whose columns carry ``prefix``."""
 
     columns: tuple[str, ...]  # d1..d10 (table export) or data (native: the raw rest)
 
-    def field(self, row: str, i: int) -> str:
+    def field(self, prefix: str, i: int) -> str:
         if self.columns == ("data",):
-            return f"string_split({row}.data, '|')[{i}]"
-        return f"{row}.d{i}"
+            return f"string_split({prefix}data, '|')[{i}]"
+        return f"{prefix}d{i}"
 
 
 # A native line keeps its data fields as one text (data1|data2|…), split only for the few
