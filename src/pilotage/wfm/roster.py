@@ -26,6 +26,7 @@ more) plus contract shortfall hours at a high cost.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,8 +153,10 @@ def _rest_conflicts(templates: Sequence[ShiftTemplate], allowed: tuple[int, ...]
 
 def solve_roster(problem: RosterProblem, *, relax: frozenset[LabourRule] = frozenset(),
                  integral: bool = True, time_limit_s: float = 60.0,
-                 mip_rel_gap: float = 0.01) -> RosterSolution:
-    """Build and solve the model; rule families in ``relax`` are left out (diagnosis)."""
+                 mip_rel_gap: float = 0.01, solver: str = "highs") -> RosterSolution:
+    """Build and solve the model; rule families in ``relax`` are left out (diagnosis).
+    ``solver="cpsat"`` solves the same model with OR-Tools CP-SAT (coefficients doubled to
+    whole numbers; for comparison in ``benchmarks/scheduling.py``)."""
     t0 = time.perf_counter()
     rules, costs, tpl = problem.rules, problem.costs, problem.templates
     n_days, n_q, n_s = problem.days, problem.groups, len(tpl)
@@ -316,20 +319,27 @@ def solve_roster(problem: RosterProblem, *, relax: frozenset[LabourRule] = froze
     upper[:n_x] = 1.0
     upper[p0:] = 1.0
     upper[y0:y0 + n_y][np.diff(link.indptr) == 0] = 0.0  # nobody can work that shift
-    options = {"time_limit": max(1.0, time_limit_s - (time.perf_counter() - t0)),
-               "mip_rel_gap": mip_rel_gap, "disp": False, "presolve": True}
-    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(n_cols), upper),
-               constraints=LinearConstraint(a_mat, lb, ub), options=options)
+    left_s = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    if solver == "cpsat" and integral:
+        big = float(len(problem.advisors)) + float(req.max(initial=0.0)) + 168.0
+        col_cap: FloatArray = np.asarray(np.where(np.isfinite(upper), upper, big), dtype=np.float64)
+        found, optimal, message, fun, bound, gap, x = _cpsat(c, a_mat, lb, ub, col_cap, left_s,
+                                                              mip_rel_gap)
+    else:
+        options = {"time_limit": left_s, "mip_rel_gap": mip_rel_gap, "disp": False,
+                   "presolve": True}
+        res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(n_cols), upper),
+                   constraints=LinearConstraint(a_mat, lb, ub), options=options)
+        found, optimal, message = res.x is not None, res.status == 0, str(res.message)
+        fun = float(res.fun) if found else np.nan
+        x = np.asarray(res.x) if found else np.zeros(n_cols)
+        bound = float(getattr(res, "mip_dual_bound", np.nan) or np.nan) if integral else fun
+        gap = float(getattr(res, "mip_gap", np.nan) or 0.0) if integral else 0.0
     seconds = time.perf_counter() - t0
-    found = res.x is not None
-    x = np.asarray(res.x) if found else np.zeros(n_cols)
     chosen = np.nonzero(x[:n_x] > 0.5)[0] if integral else np.zeros(0, dtype=np.int64)
-    bound = float(getattr(res, "mip_dual_bound", np.nan) or np.nan) if integral else (
-        float(res.fun) if found else np.nan)
-    gap = float(getattr(res, "mip_gap", np.nan) or 0.0) if integral else 0.0
     return RosterSolution(
-        found=found, optimal=res.status == 0, message=str(res.message),
-        objective=float(res.fun) if found else np.nan, dual_bound=bound, gap=gap,
+        found=found, optimal=optimal, message=message,
+        objective=fun, dual_bound=bound, gap=gap,
         seconds=seconds, variables=n_cols, integer_variables=int(integrality.sum()),
         constraints=int(a_mat.shape[0]), nonzeros=int(a_mat.nnz),
         shift_advisor=x_adv[chosen], shift_day=x_day[chosen], shift_template=x_tpl[chosen],
@@ -340,7 +350,7 @@ def solve_roster(problem: RosterProblem, *, relax: frozenset[LabourRule] = froze
 
 
 def solve_by_week(problem: RosterProblem, *, time_limit_s: float = 60.0,
-                  mip_rel_gap: float = 0.01) -> RosterSolution:
+                  mip_rel_gap: float = 0.01, solver: str = "highs") -> RosterSolution:
     """Rolling horizon: one model per week, each starting from the previous week's last shifts
     (daily rest) and runs of working days (maximum consecutive days). Objectives and bounds add
     up; the bound is that of the weeks *given* the earlier weeks' choices, not of the whole
@@ -358,7 +368,7 @@ def solve_by_week(problem: RosterProblem, *, time_limit_s: float = 60.0,
                             problem.rules, problem.costs)
         left = time_limit_s - (time.perf_counter() - t0)
         part = solve_roster(sub, time_limit_s=max(1.0, left / (problem.weeks - w)),
-                            mip_rel_gap=mip_rel_gap)
+                            mip_rel_gap=mip_rel_gap, solver=solver)
         parts.append(part)
         worked = np.zeros((len(advisors), 7), dtype=bool)
         worked[part.shift_advisor, part.shift_day] = True
@@ -393,3 +403,42 @@ def solve_by_week(problem: RosterProblem, *, time_limit_s: float = 60.0,
         under=np.concatenate([p.under for p in parts]),
         over=np.concatenate([p.over for p in parts]),
         shortfall_h=np.concatenate([p.shortfall_h for p in parts], axis=1))
+
+
+def _cpsat(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArray,
+           cap: FloatArray, time_limit_s: float, mip_rel_gap: float
+           ) -> tuple[bool, bool, str, float, float, float, FloatArray]:
+    """The same model on CP-SAT: every column an integer in [0, cap] (coverage and hours are
+    on the 30-minute grid, so rows doubled are whole; a fractional requirement is rounded up)."""
+    from ortools.sat.python import cp_model  # optional: only for this comparison
+
+    model = cp_model.CpModel()
+    xs = [model.new_int_var(0, int(math.ceil(u)), "") for u in cap]
+    for r in range(a_mat.shape[0]):
+        lo_i, hi_i = a_mat.indptr[r], a_mat.indptr[r + 1]
+        coefs = np.rint(a_mat.data[lo_i:hi_i] * 2).astype(np.int64)
+        expr = sum(int(k) * xs[j] for k, j in zip(coefs, a_mat.indices[lo_i:hi_i], strict=True))
+        lo = math.ceil(lb[r] * 2 - 1e-9) if np.isfinite(lb[r]) else None
+        hi = math.floor(ub[r] * 2 + 1e-9) if np.isfinite(ub[r]) else None
+        if lo is not None and hi is not None and lo > hi:  # fractional equality: round up
+            hi = lo
+        if lo is not None and hi is not None:
+            model.add_linear_constraint(expr, lo, hi)
+        elif lo is not None:
+            model.add(expr >= lo)
+        elif hi is not None:
+            model.add(expr <= hi)
+    weights = np.rint(c * 4).astype(np.int64)
+    model.minimize(sum(int(k) * xs[j] for j, k in enumerate(weights) if k))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = 2
+    solver.parameters.relative_gap_limit = mip_rel_gap
+    status = solver.solve(model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    x = np.array([solver.value(v) for v in xs], dtype=np.float64) if found else np.zeros(len(xs))
+    fun = float(c @ x) if found else np.nan
+    bound = solver.best_objective_bound / 4.0
+    gap = (fun - bound) / fun if found and fun > 0 else 0.0
+    return (found, status == cp_model.OPTIMAL, f"CP-SAT {solver.status_name(status)}", fun,
+            bound, gap, x)
