@@ -137,7 +137,8 @@ def build(workspace: Workspace) -> None:
         "queues": pa.table({"queue_id": ["support", "mail", "sales"],
                             "channel": ["voice", "email", "voice"],
                             "direction": ["inbound", "inbound", "outbound"],
-                            "contract_id": ["K1", "K1", None]}),
+                            "contract_id": ["K1", "K1", None],
+                            "site_id": ["S1", None, None]}),
         "contacts": pa.Table.from_pylist(CONTACTS),
         # support opens 08:30-18:00 on weekdays; the center 08:00-20:00; Oct 6 declared closed
         "opening_hours": pa.table({

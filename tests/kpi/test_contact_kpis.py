@@ -156,3 +156,10 @@ def test_survey_kpis_reach_team_and_site_through_the_contact_advisor(
     assert rows(center, "csat", by=("team",)) == [{"team": "T1", "csat": pytest.approx(1 / 2)},
                                                   {"team": "T2", "csat": pytest.approx(1 / 2)}]
     assert rows(center, "csat", by=("site",)) == [{"site": "S1", "csat": pytest.approx(2 / 4)}]
+
+
+def test_unanswered_contacts_count_for_their_queues_site(center: Workspace) -> None:
+    # support belongs to S1: its abandons (c03, c04, c10) and timeout (c06) have no advisor
+    # but count for S1; the e-mails (queue without a site) count through their advisor A2
+    assert rows(center, "offered", "abandoned", by=("site",)) == [
+        {"site": "S1", "offered": 11, "abandoned": 3}]

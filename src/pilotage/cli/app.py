@@ -42,6 +42,10 @@ from pilotage.cli.forecast import forecast_app  # noqa: E402
 
 app.add_typer(forecast_app, name="forecast")
 
+from pilotage.cli.report import report  # noqa: E402
+
+app.command("report", help="Reports per decision level (HTML, PDF, XLSX).")(report)
+
 
 def _register_optional() -> None:
     try:

@@ -231,6 +231,11 @@ class Compiler:
                 and "team_id" in t.columns:
             teams = self.table("teams").select(ibis._.team_id.name("_t_id"), "site_id")
             t = t.left_join(teams, t.team_id == teams._t_id).drop("_t_id")
+            if "queue_id" in t.columns:  # no advisor (an abandoned call): the queue's site
+                queues = self.table("queues").select(_q_id=ibis._.queue_id,
+                                                     _q_site=ibis._.site_id)
+                t = t.left_join(queues, t.queue_id == queues._q_id)
+                t = t.mutate(site_id=t.site_id.fill_null(t._q_site)).drop("_q_id", "_q_site")
         if "center_id" in need and "center_id" not in t.columns and "site_id" in t.columns:
             sites = self.table("sites").select(ibis._.site_id.name("_s_id"), "center_id")
             t = t.left_join(sites, t.site_id == sites._s_id).drop("_s_id")
