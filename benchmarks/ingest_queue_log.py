@@ -11,6 +11,7 @@ Run: ``python benchmarks/ingest_queue_log.py [--lines N]``. Target: >= 300,000 l
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -92,6 +93,8 @@ def main() -> None:
     print(f"{'run':<28}{'seconds':>9}{'lines/s':>13}{'x baseline':>12}")
     for name, seconds in rows:
         print(f"{name:<28}{seconds:>9.2f}{n / seconds:>13,.0f}{seconds / baseline_s:>12.1f}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     verdict = "OK" if n / parse_s >= 300_000 else "BELOW TARGET"
     print(f"target >= 300,000 lines/s: {verdict}")
 
