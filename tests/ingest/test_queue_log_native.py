@@ -80,7 +80,7 @@ def test_each_outcome_is_recognised(contacts: dict[str, dict[str, object]]) -> N
         "call-C.1:support": "timeout", "call-D.1:sales": "exit_key",
         "call-E.1:sales": "exit_empty", "call-F.1:sales": "exit_full",
         "call-G.1:support": "exit_empty", "call-H.1:support": "transferred",
-        "call-H.1:sales": "answered", "call-I.1:support": "unfinished",
+        "call-H.1:sales": "answered", "call-I.1:support": "answered",
         "call-K.1:support": "failed"}
 
 
@@ -120,8 +120,10 @@ def test_transfer_links_the_next_queue_visit(contacts: dict[str, dict[str, objec
     assert first["customer_key"] == second["customer_key"] == PSEUDO.key("0612345678")
 
 
-def test_unfinished_call_keeps_what_is_known(contacts: dict[str, dict[str, object]]) -> None:
+def test_a_connected_call_the_log_cuts_is_answered_with_what_is_known(
+        contacts: dict[str, dict[str, object]]) -> None:
     i = contacts["asterisk:call-I.1:support"]
+    assert i["outcome"] == "answered"
     assert (i["answered_at"], i["ended_at"], i["wait_s"], i["talk_s"]) == (at(1710), None,
                                                                           60.0, None)
 

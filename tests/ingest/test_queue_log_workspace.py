@@ -40,8 +40,7 @@ def test_native_fixture_commits_with_its_quarantine(workspace: Workspace) -> Non
     assert workspace.count("quarantine") == 4
     stored = workspace.table("contacts").to_pylist()
     assert {r["outcome"] for r in stored} >= {"answered", "abandoned", "timeout", "exit_key",
-                                              "exit_empty", "exit_full", "transferred",
-                                              "unfinished"}
+                                              "exit_empty", "exit_full", "transferred"}
     assert all(r["load_id"] == report.load_id for r in stored)
     assert workspace.commit(parse_queue_log(FIXTURES / "outcomes.queue_log",
                                             pseudonymizer=workspace.pseudonymizer)

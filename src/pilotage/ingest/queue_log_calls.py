@@ -7,8 +7,8 @@ line.
 
 A contact is one visit of a caller channel (``callid``) to a queue: it starts at ENTERQUEUE (or
 at a FULL / JOINEMPTY written instead of it) and ends at its first terminal event (see
-:data:`~pilotage.ingest.queue_log_events.TERMINAL_OUTCOMES`); without one it is
-``unfinished``. ``contact_id`` is ``asterisk:<callid>:<queue>``, with ``:<n>`` appended for the
+:data:`~pilotage.ingest.queue_log_events.TERMINAL_OUTCOMES`); without one it is ``answered``
+when an advisor took it (end and talk unknown), else ``unfinished``. ``contact_id`` is ``asterisk:<callid>:<queue>``, with ``:<n>`` appended for the
 n-th visit (n ≥ 2) of the same channel to the same queue, so it is unique and the same at
 every load of the same events.
 
@@ -217,7 +217,11 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
                 {talk_sql} AS talk_s,
                 CASE WHEN answered_at IS NOT NULL THEN c_advisor
                      WHEN t_event IN {answered} THEN t_advisor END AS advisor_id,
-                coalesce(CASE t_event {outcome_case} END, 'unfinished') AS outcome,
+                -- a call connected to an advisor is answered even if the source ends
+                -- before it does (its end and talk stay unknown)
+                coalesce(CASE t_event {outcome_case} END,
+                         CASE WHEN answered_at IS NOT NULL THEN 'answered' END,
+                         'unfinished') AS outcome,
                 CAST(rna AS INTEGER) AS ring_no_answer_count
             FROM shaped
         ),

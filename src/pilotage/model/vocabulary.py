@@ -35,7 +35,7 @@ class Outcome(StrEnum):
     NO_ANSWER = "no_answer"  # outbound attempt that reached nobody
     BUSY = "busy"  # outbound attempt to a busy line
     FAILED = "failed"  # outbound attempt that failed (congestion, unavailable)
-    UNFINISHED = "unfinished"  # the source ends before the contact does
+    UNFINISHED = "unfinished"  # the source ends before anyone took the contact
 
 
 class ContractType(StrEnum):
