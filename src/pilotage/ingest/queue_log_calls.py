@@ -8,9 +8,9 @@ line.
 A contact is one visit of a caller channel (``callid``) to a queue: it starts at ENTERQUEUE (or
 at a FULL / JOINEMPTY written instead of it) and ends at its first terminal event (see
 :data:`~pilotage.ingest.queue_log_events.TERMINAL_OUTCOMES`); without one it is ``answered``
-when an advisor took it (end and talk unknown), else ``unfinished``. ``contact_id`` is ``asterisk:<callid>:<queue>``, with ``:<n>`` appended for the
-n-th visit (n ≥ 2) of the same channel to the same queue, so it is unique and the same at
-every load of the same events.
+when an advisor took it (end and talk unknown), else ``unfinished``. ``contact_id`` is
+``asterisk:<callid>:<queue>``, with ``:<n>`` appended for the n-th visit (n ≥ 2) of the same
+channel to the same queue, so it is unique and the same at every load of the same events.
 
 How, in a few passes whatever the number of events: one GROUP BY (channel, queue) over the call
 events gives, with ``min`` of the order key, the start, the first CONNECT and the first
