@@ -163,3 +163,28 @@ def test_unanswered_contacts_count_for_their_queues_site(center: Workspace) -> N
     # but count for S1; the e-mails (queue without a site) count through their advisor A2
     assert rows(center, "offered", "abandoned", by=("site",)) == [
         {"site": "S1", "offered": 11, "abandoned": 3}]
+
+
+def test_rates_of_handled_contacts(center: Workspace) -> None:
+    (r,) = rows(center, "answer_rate", "short_abandoned", "ivr_abandoned", "transfer_rate",
+                "hold_rate", "fcr", "survey_response_rate")
+    # answered 7 of 11 offered; short abandon (≤ 5 s): c03; IVR hang-up: c07;
+    # handled (any direction): c01 c02 c05 c08 c09 m01 m02 o01 = 8, of which c05 transferred,
+    # c01 and c08 put on hold; resolution known for c01 c02 c05 c08 m01 m02, resolved for all
+    # but c02; 4 survey responses
+    assert r == {"answer_rate": pytest.approx(7 / 11), "short_abandoned": 1, "ivr_abandoned": 1,
+                 "transfer_rate": pytest.approx(1 / 8), "hold_rate": pytest.approx(2 / 8),
+                 "fcr": pytest.approx(5 / 6), "survey_response_rate": pytest.approx(4 / 8)}
+
+
+def test_every_kpi_of_the_catalogue_has_a_hand_computed_test() -> None:
+    import re
+    from pathlib import Path
+
+    from pilotage.kpi import load_catalogue
+
+    here = Path(__file__).parent
+    text = "".join(p.read_text() for p in (here / "test_contact_kpis.py",
+                                           here / "test_people_kpis.py"))
+    tested = set(re.findall(r'"([a-z_]+)"', text))
+    assert sorted(set(load_catalogue().kpis) - tested) == []
