@@ -26,6 +26,7 @@ more) plus contract shortfall hours at a high cost.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -442,3 +443,106 @@ def _cpsat(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArra
     gap = (fun - bound) / fun if found and fun > 0 else 0.0
     return (found, status == cp_model.OPTIMAL, f"CP-SAT {solver.status_name(status)}", fun,
             bound, gap, x)
+
+
+def greedy_roster(problem: RosterProblem) -> RosterSolution:
+    """A constructive schedule that respects every hard rule, for when the MILP finds none (or
+    a worse one) in time: per week, each advisor (fewest available days first) takes the
+    working-day pattern over the days with the most demand left, then day by day each working
+    advisor (latest previous end first) takes the template and skill covering the most
+    remaining requirement that keeps 11 h of rest."""
+    t0 = time.perf_counter()
+    rules, costs, tpl = problem.rules, problem.costs, problem.templates
+    n_adv = len(problem.advisors)
+    cover = np.array([t.coverage() for t in tpl])
+    remaining = problem.required.astype(np.float64).copy()
+    rest_min = rules.min_daily_rest_h * 60.0
+    prev_end: list[int | None] = [a.previous_end_min for a in problem.advisors]
+    run = [a.trailing_work_days for a in problem.advisors]
+    shifts: list[tuple[int, int, int, int]] = []
+    shortfall = np.zeros((n_adv, problem.weeks))
+    order = sorted(range(n_adv), key=lambda i: (sum(problem.advisors[i].available),
+                                                len(problem.advisors[i].groups)))
+    for w in range(problem.weeks):
+        days = list(range(7 * w, 7 * w + 7))
+        demand = remaining[days].clip(min=0).sum(axis=(1, 2)) * SLOT_H
+        plan: dict[int, tuple[list[int], list[int]]] = {}
+        for i in order:
+            adv = problem.advisors[i]
+            allowed = [s for s in adv.templates if tpl[s].worked_h <= rules.max_daily_h + 1e-9]
+            free = [d - 7 * w for d in days if adv.available[d]]
+            if not allowed or not adv.groups or not free:
+                continue
+            cap = min(rules.max_weekly_h, adv.weekly_hours + rules.contract_tolerance_h)
+            floor = adv.weekly_hours - rules.contract_tolerance_h
+            best_len: tuple[float, float, int, float] | None = None
+            for length in sorted({tpl[s].worked_h for s in allowed}):
+                for k in range(1, min(7 - rules.rest_days_per_week, len(free)) + 1):
+                    if k * length <= cap + 1e-9:
+                        key = (max(floor - k * length, 0.0), abs(k * length - adv.weekly_hours),
+                               k, length)
+                        if best_len is None or key < best_len:
+                            best_len = key
+            if best_len is None:
+                continue
+            k, length = best_len[2], best_len[3]
+            best: tuple[float, tuple[int, ...]] | None = None
+            for combo in itertools.combinations(free, k):
+                work = [j in combo for j in range(7)]
+                if rules.consecutive_days_off and not any(
+                        not work[j] and not work[j + 1] for j in range(6)):
+                    continue
+                longest, cur = 0, run[i]
+                for j in range(7):
+                    cur = cur + 1 if work[j] else 0
+                    longest = max(longest, cur)
+                if longest > rules.max_consecutive_days:
+                    continue
+                score = float(sum(demand[j] for j in combo))
+                if best is None or score > best[0]:
+                    best = (score, combo)
+            if best is None:
+                continue
+            for j in best[1]:
+                demand[j] -= length
+            plan[i] = ([7 * w + j for j in best[1]],
+                       [s for s in allowed if tpl[s].worked_h == length])
+        for d in days:
+            people = [i for i in plan if d in plan[i][0]]
+            people.sort(key=lambda i: -(prev_end[i] or 0))  # tightest rest first
+            ended: dict[int, int] = {}
+            for i in people:
+                adv = problem.advisors[i]
+                choice: tuple[float, int, int] | None = None
+                last_end = prev_end[i]
+                for s in plan[i][1]:
+                    if last_end is not None and tpl[s].start_min + 24 * 60 - last_end < rest_min:
+                        continue
+                    for q in adv.groups:
+                        gain = float((cover[s] * np.clip(remaining[d, :, q], 0, 1)).sum())
+                        if choice is None or gain > choice[0]:
+                            choice = (gain, s, q)
+                if choice is None:
+                    continue
+                _, s, q = choice
+                remaining[d, :, q] -= cover[s]
+                shifts.append((i, d, s, q))
+                ended[i] = tpl[s].end_min
+            for i in range(n_adv):
+                prev_end[i] = ended.get(i)
+                run[i] = run[i] + 1 if i in ended else 0
+        for i, adv in enumerate(problem.advisors):
+            hours = sum(tpl[s].worked_h for a, d, s, _ in shifts if a == i and d // 7 == w)
+            shortfall[i, w] = max(adv.weekly_hours - rules.contract_tolerance_h - hours, 0.0)
+    under = remaining.clip(min=0)
+    over = (-remaining).clip(min=0)
+    objective = float(costs.under_per_h * SLOT_H * under.sum()
+                      + costs.over_per_h * SLOT_H * over.sum()
+                      + costs.contract_shortfall_per_h * shortfall.sum())
+    arr = np.array(shifts, dtype=np.int64).reshape(-1, 4)
+    return RosterSolution(
+        found=True, optimal=False, message="greedy construction", objective=objective,
+        dual_bound=np.nan, gap=np.nan, seconds=time.perf_counter() - t0, variables=0,
+        integer_variables=0, constraints=0, nonzeros=0, shift_advisor=arr[:, 0],
+        shift_day=arr[:, 1], shift_template=arr[:, 2], shift_group=arr[:, 3], under=under,
+        over=over, shortfall_h=shortfall)

@@ -21,7 +21,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from pilotage.wfm.roster import (
     RosterAdvisor,
     RosterProblem,
     RosterSolution,
+    greedy_roster,
     solve_by_week,
     solve_roster,
 )
@@ -280,7 +281,18 @@ def build_schedule(requirement: Requirement, advisors: Sequence[Advisor], *,
         sol = solve_by_week(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     else:
         sol = solve_roster(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-    report = SolverReport("HiGHS (scipy.optimize.milp)", sol.message, sol.optimal, sol.objective,
+    greedy = greedy_roster(problem)
+    if not sol.found or greedy.objective < sol.objective - _EPS:
+        sol = replace(greedy, message=f"greedy construction kept (objective {greedy.objective:.1f}"
+                      f"; HiGHS: {sol.message} objective {sol.objective:.1f})",
+                      dual_bound=sol.dual_bound, variables=sol.variables,
+                      integer_variables=sol.integer_variables, constraints=sol.constraints,
+                      nonzeros=sol.nonzeros, seconds=sol.seconds + greedy.seconds,
+                      gap=(greedy.objective - sol.dual_bound) / greedy.objective
+                      if greedy.objective > 0 and math.isfinite(sol.dual_bound) else math.nan)
+    name = ("greedy construction (HiGHS found worse or none)" if sol.message.startswith("greedy")
+            else "HiGHS (scipy.optimize.milp)")
+    report = SolverReport(name, sol.message, sol.optimal, sol.objective,
                           sol.dual_bound, sol.gap, sol.seconds, sol.variables,
                           sol.integer_variables, sol.constraints, sol.nonzeros)
     version = schedule_version or _version(requirement, advisors)
