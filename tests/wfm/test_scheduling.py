@@ -277,3 +277,34 @@ def test_schedule_command_saves_to_the_workspace(tmp_path: Path, workspace: Work
     assert len(payload["assignments"]) == 5
     # per shift: work, break, work → 15 activities
     assert payload["saved_rows"] == workspace.count("schedules") == 15
+
+
+def test_greedy_construction_respects_the_hard_rules() -> None:
+    # the fallback kept when HiGHS finds no schedule (or a worse one) in time
+    from pilotage.wfm.roster import Costs, greedy_roster
+    from pilotage.wfm.scheduling import _problem
+
+    rules = LabourRules(max_consecutive_days=5)
+    advisors = tuple(Advisor(f"A{i}", 35.0 if i < 4 else 20.0,
+                             unavailable_weekdays=frozenset({i % 7}) if i % 3 == 0
+                             else frozenset()) for i in range(8))
+    req = _requirement(2, 6.0, 14, 42)
+    problem = _problem(req, advisors, ShiftCatalogue(), rules, Costs())
+    sol = greedy_roster(problem)
+    tpl = problem.templates
+    assert sol.found and len(sol.shift_day) > 0
+    for a, adv in enumerate(advisors):
+        mine = sorted((int(d), tpl[int(s)]) for i, d, s in zip(
+            sol.shift_advisor, sol.shift_day, sol.shift_template, strict=True) if i == a)
+        days = [d for d, _ in mine]
+        assert len(days) == len(set(days))
+        assert all(adv.available_on(req.day(d)) for d in days)
+        for (d1, t1), (d2, t2) in zip(mine, mine[1:], strict=False):
+            assert (d2 - d1) * 24 * 60 + t2.start_min - t1.end_min >= 11 * 60
+        for w in range(2):
+            week = [d for d in days if 7 * w <= d < 7 * w + 7]
+            assert sum(t.worked_h for d, t in mine if d in week) <= adv.weekly_hours + 2.0
+            off = [7 * w + j not in days for j in range(7)]
+            assert off.count(True) >= 2 and any(off[j] and off[j + 1] for j in range(6))
+        flags = [d in days for d in range(14)]
+        assert max(len(r) for r in "".join("1" if f else "0" for f in flags).split("0")) <= 5
