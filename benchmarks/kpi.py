@@ -280,8 +280,8 @@ def main() -> None:
     if args.pandas_days:
         small = scratch / "subset"
         subset(args.workspace, small, args.pandas_days)
-        runs.append((f"first {args.pandas_days} days", small, full))
         runs.append(("full", args.workspace, [i for i in full if i != "pandas"]))
+        runs.append((f"first {args.pandas_days} days", small, full))
     else:
         runs.append(("full", args.workspace, full))
     report: dict[str, object] = {}
