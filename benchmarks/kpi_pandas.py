@@ -53,6 +53,7 @@ class Center:
         advisors = _read(con, "SELECT * FROM advisors")
         teams = _read(con, "SELECT team_id, site_id FROM teams")
         sites = _read(con, "SELECT site_id, center_id FROM sites")
+        queues = _read(con, "SELECT queue_id, site_id FROM queues")
         memberships = _read(con, "SELECT advisor_id, team_id, valid_from, valid_to "
                                  "FROM team_memberships")
         c = _read(con, "SELECT contact_id, customer_key, queue_id, channel, direction, "
@@ -79,6 +80,13 @@ class Center:
             f["_local"] = _local(f["_ts"], time_zone)
             if "advisor_id" in f:
                 self._org(f, memberships, teams, sites)
+                if "queue_id" in f:  # no team (no advisor): the queue's site
+                    queue_site = dict(zip(queues["queue_id"], queues["site_id"], strict=True))
+                    center_of = dict(zip(sites["site_id"], sites["center_id"], strict=True))
+                    fallback = f["queue_id"].astype(object).map(queue_site)
+                    site = pd.Series(f["site_id"], index=f.index).astype(object)
+                    f["site_id"] = site.where(site.notna(), fallback).to_numpy()
+                    f["center_id"] = pd.Series(f["site_id"]).map(center_of).to_numpy()
 
     # ----------------------------------------------------------------- organisation
     @staticmethod

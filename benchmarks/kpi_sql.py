@@ -36,6 +36,7 @@ class Family:
     rows: str
     measures: dict[str, str]
     has_advisor: bool = True
+    has_queue: bool = False  # rows carry queue_id: no team (no advisor) → the queue's site
 
 
 def _count(cond: str) -> str:
@@ -88,12 +89,12 @@ CONTACT_MEASURES = {
 }
 
 FAMILIES: dict[str, Family] = {
-    "contacts": Family(CONTACT_ROWS, CONTACT_MEASURES),
+    "contacts": Family(CONTACT_ROWS, CONTACT_MEASURES, has_queue=True),
     "backlog": Family(f"""
 SELECT advisor_id, queue_id, offered_at AS _ts,
        epoch((SELECT max(offered_at) FROM contacts)) - epoch(offered_at) AS age_s
 FROM contacts WHERE {WRITTEN} AND {INBOUND} AND closed_at IS NULL""", {
-        "backlog_items": "count(*)", "backlog_age_s": _sum("age_s")}),
+        "backlog_items": "count(*)", "backlog_age_s": _sum("age_s")}, has_queue=True),
     "surveys": Family("""
 SELECT s.*, s.responded_at AS _ts, c.advisor_id, c.queue_id
 FROM survey_responses s LEFT JOIN contacts c USING (contact_id)""", {
@@ -108,7 +109,7 @@ FROM survey_responses s LEFT JOIN contacts c USING (contact_id)""", {
         "negative_verbatims": _count("verbatim_negative"),
         "negative_verbatims_followed_up": _count(
             "verbatim_negative AND followup_status = 'done'"),
-    }),
+    }, has_queue=True),
     "evaluations": Family("""
 SELECT e.*, e.evaluated_at AS _ts, c.queue_id
 FROM evaluations e LEFT JOIN contacts c USING (contact_id)""", {
@@ -116,7 +117,7 @@ FROM evaluations e LEFT JOIN contacts c USING (contact_id)""", {
         "evaluation_points": _sum("score"),
         "evaluation_max_points": _sum("max_score"),
         "critical_evaluations": _count("critical_error"),
-    }),
+    }, has_queue=True),
     "agent_states": Family("""
 SELECT s.*, s.start_at AS _ts,
        coalesce(s.duration_s, epoch(s.end_at) - epoch(s.start_at), 0) / 3600.0
@@ -128,7 +129,7 @@ FROM agent_states s LEFT JOIN advisors a USING (advisor_id)""", {
         "productive_h": f"coalesce(sum(coalesce(duration_s, 0) * {HOUR}) FILTER (WHERE "
                         "state IN ('available', 'on_contact', 'acw')), 0)",
         "staff_cost_eur": _sum("cost_eur", "state = 'logged_in'"),
-    }),
+    }, has_queue=True),
     "adherence": Family("""
 WITH sched AS (
     SELECT row_number() OVER () AS row_id, *, epoch(end_at) - epoch(start_at) AS scheduled_s
@@ -155,7 +156,7 @@ FROM sched sc LEFT JOIN overlap o USING (row_id)""", {
         "planned_shrinkage_h": f"coalesce(sum(coalesce(scheduled_s, 0) * {HOUR}) FILTER (WHERE "
                                "activity IN ('break', 'lunch', 'training', 'meeting', "
                                "'coaching')), 0)",
-    }),
+    }, has_queue=True),
     "absences": Family("SELECT *, start_at AS _ts FROM absences", {
         "absence_h": _sum("hours"),
         "planned_absence_h": _sum("hours", "planned"),
@@ -276,12 +277,15 @@ def _family_query(family: Family, measures: list[str], org: str, grain: str,
     joins = ""
     if org in ("team", "site", "center"):
         if family.has_advisor:
-            joins = """
+            site = "coalesce(t.site_id, q._q_site)" if family.has_queue else "t.site_id"
+            queue_join = ("\n    LEFT JOIN (SELECT queue_id AS _q_id, site_id AS _q_site "
+                          "FROM queues) q ON q._q_id = r.queue_id" if family.has_queue else "")
+            joins = f"""
     LEFT JOIN team_memberships m ON m.advisor_id = r.advisor_id
      AND m.valid_from <= r._local::DATE AND (m.valid_to IS NULL OR r._local::DATE < m.valid_to)
-    LEFT JOIN teams t ON t.team_id = m.team_id
-    LEFT JOIN sites s ON s.site_id = t.site_id"""
-            column = {"team": "m.team_id", "site": "t.site_id", "center": "s.center_id"}[org]
+    LEFT JOIN teams t ON t.team_id = m.team_id{queue_join}
+    LEFT JOIN sites s ON s.site_id = {site}"""
+            column = {"team": "m.team_id", "site": site, "center": "s.center_id"}[org]
         else:
             column = "NULL::VARCHAR"
     elif org == "agent" and not family.has_advisor:

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text()
     setup = text.split("## Set-up", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```bash\n(.+?)\n```", setup)
+    return [cmd.strip() for cmd in re.findall(r"```bash\n(.+?)\n\s*```", setup)]
 
 
 def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one() -> None:

@@ -11,6 +11,10 @@ import typer
 
 from pilotage.cli import demo, ingest, kpi, objectives, workspace
 from pilotage.cli.console import console, err_console
+from pilotage.cli.forecast import forecast_app
+from pilotage.cli.report import report
+from pilotage.cli.schedule import schedule
+from pilotage.cli.staff import staff
 from pilotage.errors import PilotageError, UserError
 
 app = typer.Typer(
@@ -36,26 +40,10 @@ ingest.register(app)
 demo.register(app)
 kpi.register(app)
 objectives.register(app)
-
-
-from pilotage.cli.forecast import forecast_app  # noqa: E402
-
-app.add_typer(forecast_app, name="forecast")
-
-from pilotage.cli.report import report  # noqa: E402
-
 app.command("report", help="Reports per decision level (HTML, PDF, XLSX).")(report)
-
-
-def _register_optional() -> None:
-    try:
-        from pilotage.cli.staff import staff
-    except ImportError:  # the staffing module is optional at this stage of the build
-        return
-    app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
-
-
-_register_optional()
+app.add_typer(forecast_app, name="forecast")
+app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
+app.command("schedule", help="Shift scheduling under labour rules.")(schedule)
 
 
 def main(argv: list[str] | None = None) -> None:
