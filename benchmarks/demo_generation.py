@@ -31,7 +31,7 @@ def run(agents: int, days: int, commit: bool) -> dict[str, float]:
         committed = generated
         if commit:
             ws.commit(Batch(params.source_path, params.content_sha256, "demo", tables, rows,
-                            rows))
+                            rows, keys_unique=True))  # as build_demo commits it
             committed = time.perf_counter() - origin
     return {"contacts": tables["contacts"].num_rows, "agent_states":
             tables["agent_states"].num_rows, "rows": rows, "generate_s": generated,
