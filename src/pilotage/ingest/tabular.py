@@ -44,6 +44,7 @@ from pilotage.store.workspace import file_sha256
 _EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv", ".dat": "csv",
                ".parquet": "parquet", ".pq": "parquet", ".json": "json", ".jsonl": "json",
                ".ndjson": "json"}
+_WORKERS = 4  # threads converting the result column by column (see _loaded)
 
 
 def resolve_format(path: Path, mapping: TableMapping, format: str | None) -> str:
@@ -97,10 +98,13 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
             con.close()
         failed = pc.is_valid(converted.column("__check"))
         any_failed = bool(pc.any(failed).as_py())
-        loaded = _loaded(converted, failed if any_failed else None, table_mapping,
-                         converter, pseudonymizer)
-        quarantine = _quarantine(converted, failed if any_failed else None, path, rows,
-                                 converter.conversion)
+        with ThreadPoolExecutor(max_workers=_WORKERS) as workers:
+            quarantined = workers.submit(_quarantine, converted,
+                                         failed if any_failed else None, path, rows,
+                                         converter.conversion)
+            loaded = _loaded(converted, failed if any_failed else None, table_mapping,
+                             converter, pseudonymizer, workers)
+            quarantine = quarantined.result()
         content_sha256 = digest.result()
     mapping_text = hashlib.sha256(table_mapping.text.encode()).hexdigest()[:12]
     return Batch(source_path=str(path), content_sha256=content_sha256, format=fmt,
@@ -224,24 +228,34 @@ def _check_case(conversion: ConversionPlan) -> str:
 
 
 def _loaded(converted: pa.Table, failed: pa.ChunkedArray | None, mapping: TableMapping,
-            converter: _Converter, pseudonymizer: Pseudonymizer) -> pa.Table:
-    """The rows that passed every check, with times in UTC and identifiers pseudonymised."""
+            converter: _Converter, pseudonymizer: Pseudonymizer,
+            workers: ThreadPoolExecutor) -> pa.Table:
+    """The rows that passed every check, with times in UTC and identifiers pseudonymised.
+
+    Column by column, in ``workers`` threads: pyarrow, numpy and OpenSSL release the GIL, so
+    the filtering and casting of some columns overlaps the hashing of the identifiers.
+    """
     conversion = converter.conversion
     names = [name for name, _ in conversion.typed]
-    loaded = pa.Table.from_arrays([converted.column(converter.same_as[n]) for n in names],
-                                  names=names)
-    if failed is not None:
-        loaded = loaded.filter(pc.invert(failed))
-    for column, zone in conversion.zones.items():
-        index = loaded.column_names.index(column)
-        loaded = loaded.set_column(index, column, local_to_utc(loaded.column(column), zone))
-    for rule in mapping.columns:
-        if rule.pseudonymise:
-            index = loaded.column_names.index(rule.column)
-            loaded = loaded.set_column(index, rule.column,
-                                       pseudonymizer.keys(loaded.column(rule.column)))
+    keep = None if failed is None else pc.invert(failed)
+    hidden = {rule.column for rule in mapping.columns if rule.pseudonymise}
     spec = mapping.spec
-    return loaded.cast(pa.schema([pa.field(n, spec.column(n).arrow_type) for n in names]))
+
+    def column(name: str) -> pa.ChunkedArray | pa.Array:
+        values: pa.ChunkedArray | pa.Array = converted.column(converter.same_as[name])
+        if keep is not None:
+            values = values.filter(keep)
+        zone = conversion.zones.get(name)
+        if zone is not None:
+            values = local_to_utc(values, zone)
+        if name in hidden:
+            values = pseudonymizer.keys(values)
+        return values.cast(spec.column(name).arrow_type)
+
+    order = sorted(names, key=lambda n: n not in hidden)  # the longest work first
+    futures = {name: workers.submit(column, name) for name in order}
+    schema = pa.schema([pa.field(n, spec.column(n).arrow_type) for n in names])
+    return pa.Table.from_arrays([futures[n].result() for n in names], schema=schema)
 
 
 def _quarantine(converted: pa.Table, failed: pa.ChunkedArray | None, path: Path,
