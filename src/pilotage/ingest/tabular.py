@@ -241,21 +241,30 @@ def _loaded(converted: pa.Table, failed: pa.ChunkedArray | None, mapping: TableM
     hidden = {rule.column for rule in mapping.columns if rule.pseudonymise}
     spec = mapping.spec
 
-    def column(name: str) -> pa.ChunkedArray | pa.Array:
-        values: pa.ChunkedArray | pa.Array = converted.column(converter.same_as[name])
+    def columns(source: str, group: list[str]) -> list[pa.ChunkedArray | pa.Array]:
+        kept: pa.ChunkedArray | pa.Array = converted.column(source)
         if keep is not None:
-            values = values.filter(keep)
-        zone = conversion.zones.get(name)
-        if zone is not None:
-            values = local_to_utc(values, zone)
-        if name in hidden:
-            values = pseudonymizer.keys(values)
-        return values.cast(spec.column(name).arrow_type)
+            kept = kept.filter(keep)  # once for canonical columns exported from one value
+        results = []
+        for name in group:
+            values = kept
+            zone = conversion.zones.get(name)
+            if zone is not None:
+                values = local_to_utc(values, zone)
+            if name in hidden:
+                values = pseudonymizer.keys(values)
+            results.append(values.cast(spec.column(name).arrow_type))
+        return results
 
-    order = sorted(names, key=lambda n: n not in hidden)  # the longest work first
-    futures = {name: workers.submit(column, name) for name in order}
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(converter.same_as[name], []).append(name)
+    order = sorted(groups, key=lambda s: not hidden.intersection(groups[s]))  # longest first
+    futures = {source: workers.submit(columns, source, groups[source]) for source in order}
+    done = {name: values for source, group in groups.items()
+            for name, values in zip(group, futures[source].result(), strict=True)}
     schema = pa.schema([pa.field(n, spec.column(n).arrow_type) for n in names])
-    return pa.Table.from_arrays([futures[n].result() for n in names], schema=schema)
+    return pa.Table.from_arrays([done[n] for n in names], schema=schema)
 
 
 def _quarantine(converted: pa.Table, failed: pa.ChunkedArray | None, path: Path,
