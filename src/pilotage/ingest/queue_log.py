@@ -131,7 +131,9 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
                                  bad=raw.num_rows - events.num_rows)
         con.register("ev", ev)
         contacts, orphans = build_contacts(con, ev, fields=fields, caller_id_field=caller_field,
-                                           durations_from_data=from_data, source=source)
+                                           durations_from_data=from_data, source=source,
+                                           caller_keys=lambda ids: _caller_keys(ids,
+                                                                                pseudonymizer))
         states, early_logoffs = build_agent_states(con, fields=fields, source=source)
     finally:
         con.close()
@@ -141,7 +143,6 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         name, count = str(item["values"]), int(item["counts"])
         kind = "vendor_event" if name in vendor else "unknown_event"
         notes[f"{kind}:{name}"] += count
-    contacts = _pseudonymise(contacts, pseudonymizer)
     if orphans:
         notes["call_events_before_enterqueue"] = orphans
     if early_logoffs:
@@ -248,14 +249,12 @@ def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, raw: pa.Table,
     return rows.cast(QUARANTINE_SCHEMA)
 
 
-def _pseudonymise(contacts: pa.Table, pseudonymizer: Pseudonymizer) -> pa.Table:
-    caller = contacts.column("caller_id")
+def _caller_keys(caller: pa.Array, pseudonymizer: Pseudonymizer) -> pa.Array:
+    """The ``customer_key`` of each caller id (NULL for an anonymous or blank one)."""
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(caller))
     anonymous = pc.is_in(lowered, value_set=pa.array(sorted(ANONYMOUS_CALLER_IDS)))
     cleaned = pc.if_else(anonymous, pa.scalar(None, pa.string()), caller)
-    keys = pseudonymizer.keys(cleaned)
-    index = contacts.column_names.index("caller_id")
-    return contacts.set_column(index, "customer_key", keys)
+    return pseudonymizer.keys(cleaned)
 
 
 def _conform(name: str, rows: pa.Table) -> pa.Table:

@@ -22,6 +22,9 @@ then fetched by line number from the Arrow events, with no join.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -150,11 +153,12 @@ def _advisor_ids(con: duckdb.DuckDBPyConnection, agents: pa.ChunkedArray) -> pa.
 
 
 def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: DataFieldsSql,
-                   caller_id_field: int, durations_from_data: bool,
-                   source: str) -> tuple[pa.Table, int]:
-    """Contacts rebuilt from ``ev`` (``events``: the same rows as Arrow, in line order; caller
-    id still in clear in ``caller_id``) and the number of call events that belong to no
-    contact (their ENTERQUEUE precedes the source)."""
+                   caller_id_field: int, durations_from_data: bool, source: str,
+                   caller_keys: Callable[[pa.Array], pa.Array]) -> tuple[pa.Table, int]:
+    """Contacts rebuilt from ``ev`` (``events``: the same rows as Arrow, in line order) and
+    the number of call events that belong to no contact (their ENTERQUEUE precedes the
+    source). ``caller_keys`` maps the caller ids in clear (null where the call did not start
+    with ENTERQUEUE) to the ``customer_key`` of each."""
     orphans = _visits(con)
     mask = (1 << _LINE_BITS) - 1
     visits = con.sql(f"""
@@ -170,6 +174,7 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
         rows.update(_fetch(events, visits.column(prefix + "line"), prefix, detail))
     for prefix in ("c_", "t_"):
         rows[prefix + "advisor"] = _advisor_ids(con, pa.chunked_array([rows[prefix + "agent"]]))
+    rows["vi"] = pa.array(np.arange(visits.num_rows, dtype=np.int64))
     con.register("call_visit_rows", pa.table(rows))
 
     answered = _in({e for e, o in TERMINAL_OUTCOMES.items()
@@ -191,22 +196,28 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
     else:
         wait_sql, talk_sql = ts_wait, ts_talk
     source_sql = source.replace("'", "''")
-    table = con.sql(f"""
-        WITH shaped AS (
-            SELECT *, s_event_at AS offered_at,
-                   CASE WHEN c_event_at IS NOT NULL
-                             AND (t_event_at IS NULL OR c_event_at <= t_event_at)
-                        THEN c_event_at END AS answered_at
-            FROM call_visit_rows
-        ),
-        contacts AS (
+    callers = con.sql(f"""
+        SELECT CASE WHEN s_event = 'ENTERQUEUE' THEN {fields.field('s_', caller_id_field)} END
+        FROM call_visit_rows
+    """).to_arrow_table().column(0)
+    # the caller ids are pseudonymised (Python, holding the GIL) while DuckDB (releasing it)
+    # builds the contacts; ``vi`` (visit index) then finds each contact's key
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        keys = pool.submit(caller_keys, callers)
+        _transfers(con)
+        table = con.sql(f"""
+            WITH shaped AS (
+                SELECT v.*, t.transferred_from, s_event_at AS offered_at,
+                       CASE WHEN c_event_at IS NOT NULL
+                                 AND (t_event_at IS NULL OR c_event_at <= t_event_at)
+                            THEN c_event_at END AS answered_at
+                FROM call_visit_rows v LEFT JOIN call_transfers t USING (callid, queue, visit)
+            )
             SELECT
-                'asterisk:' || callid || ':' || queue
-                    || CASE WHEN visit > 1 THEN ':' || visit ELSE '' END AS contact_id,
+                {_CONTACT_ID_SQL} AS contact_id,
                 '{source_sql}' AS source,
                 callid AS source_ref,
-                CASE WHEN s_event = 'ENTERQUEUE' THEN {fields.field('s_', caller_id_field)} END
-                    AS caller_id,
+                vi,
                 queue AS queue_id,
                 'voice' AS channel,
                 'inbound' AS direction,
@@ -222,22 +233,40 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
                 coalesce(CASE t_event {outcome_case} END,
                          CASE WHEN answered_at IS NOT NULL THEN 'answered' END,
                          'unfinished') AS outcome,
-                CAST(rna AS INTEGER) AS ring_no_answer_count
+                CAST(rna AS INTEGER) AS ring_no_answer_count,
+                transferred_from
             FROM shaped
-        ),
-        -- the contact after a transferred one, on the same channel: only channels with a
-        -- transfer are ordered
-        transfers AS (
-            SELECT contact_id,
-                   CASE WHEN lag(outcome) OVER w = 'transferred' THEN lag(contact_id) OVER w END
-                       AS transferred_from
-            FROM contacts
-            SEMI JOIN (SELECT source_ref FROM contacts WHERE outcome = 'transferred')
-                 USING (source_ref)
-            WINDOW w AS (PARTITION BY source_ref ORDER BY offered_at, contact_id)
-        )
-        SELECT c.*, t.transferred_from
-        FROM contacts c LEFT JOIN transfers t ON t.contact_id = c.contact_id
-        ORDER BY c.offered_at, c.contact_id
-    """).to_arrow_table()
+        """).to_arrow_table()
+        # sorting the narrow keys, then taking the rows, is cheaper than sorting the rows
+        order = pc.sort_indices(table, sort_keys=[("offered_at", "ascending"),
+                                                  ("contact_id", "ascending")])
+        table = table.take(order)
+        customer_keys = keys.result()
+    index = table.column_names.index("vi")
+    table = table.set_column(index, "customer_key", customer_keys.take(table.column("vi")))
     return table, orphans
+
+
+_CONTACT_ID_SQL = ("'asterisk:' || callid || ':' || queue "
+                   "|| CASE WHEN visit > 1 THEN ':' || visit ELSE '' END")
+
+
+def _transfers(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``call_transfers`` (callid, queue, visit, transferred_from): the contact after a
+    transferred one, on the same channel; only the channels with a transfer are ordered."""
+    transferred = _in({e for e, o in TERMINAL_OUTCOMES.items() if o is Outcome.TRANSFERRED})
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE call_transfers AS
+        WITH visits AS (
+            SELECT callid, queue, visit, s_event_at, {_CONTACT_ID_SQL} AS contact_id,
+                   coalesce(t_event IN {transferred}, false) AS transferred
+            FROM call_visit_rows
+            SEMI JOIN (SELECT callid FROM call_visit_rows WHERE t_event IN {transferred})
+                 USING (callid)
+        )
+        SELECT callid, queue, visit,
+               CASE WHEN lag(transferred) OVER w THEN lag(contact_id) OVER w END
+                   AS transferred_from
+        FROM visits
+        WINDOW w AS (PARTITION BY callid ORDER BY s_event_at, contact_id)
+    """)

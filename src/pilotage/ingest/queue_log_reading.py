@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pilotage.errors import InputError, MappingError
 from pilotage.ingest.queue_log_mapping import QueueLogTableMapping
@@ -28,7 +27,9 @@ class DataFieldsSql:
 
     def field(self, prefix: str, i: int) -> str:
         if self.columns == ("data",):
-            return f"string_split({prefix}data, '|')[{i}]"
+            # an empty and a missing field read alike ('' where string_split gives NULL): every
+            # use casts, trims or pseudonymises it to NULL; split_part builds no list
+            return f"split_part({prefix}data, '|', {i})"
         return f"{prefix}d{i}"
 
 
@@ -158,20 +159,16 @@ def _field(buffer: pa.Buffer, starts: npt.NDArray[np.int64], ends: npt.NDArray[n
     return spans.take(index)
 
 
-def _first_pipes(buffer: pa.Buffer, starts: npt.NDArray[np.int64],
-                 ends: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Position of the first pipe in every span ``starts[i]:ends[i]`` (-1 where none)."""
-    n = len(starts)
-    offsets = np.empty(2 * n + 1, dtype=np.int64)
-    offsets[0:2 * n:2] = starts
-    offsets[1:2 * n:2] = ends
-    offsets[2 * n] = ends[-1] if n else 0
-    spans = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 2 * n,
-                                             [None, pa.py_buffer(offsets), buffer])
-    found = pc.find_substring(spans, b"|").to_numpy()[0::2]
-    return np.where(found >= 0, starts + found, -1)
+def _kth_pipes(all_pipes: npt.NDArray[np.int64], index: npt.NDArray[np.int64],
+               ends: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``all_pipes[index]`` where that pipe lies before ``ends`` (in its line), else -1."""
+    if not len(all_pipes):
+        return np.full(len(index), -1, dtype=np.int64)
+    pipe = all_pipes[np.minimum(index, len(all_pipes) - 1)]
+    return np.where((index < len(all_pipes)) & (pipe < ends), pipe, -1)
 
 
+_PIPE = 0x7C
 _SPLIT_FIELDS = ("time_text", "callid", "queue", "agent", "event")
 
 
@@ -218,10 +215,13 @@ def split_native_lines(path: Path) -> NativeLines:
     keep = np.flatnonzero(good)
     lo, line_end = starts[keep], ends[keep]
     columns: dict[str, pa.Array] = {"line": pa.array(keep + 1, type=pa.int64())}
+    # every pipe of the file, once; the k-th pipe of a line is the k-th from its first
+    all_pipes = np.flatnonzero(view == _PIPE)
+    first = np.searchsorted(all_pipes, lo)
     present = np.ones(len(keep), dtype=bool)  # the field exists (the line has enough pipes)
     pipes = np.zeros(len(keep), dtype=np.int64)
-    for name in _SPLIT_FIELDS:
-        pipe = _first_pipes(buffer, lo, line_end)
+    for k, name in enumerate(_SPLIT_FIELDS):
+        pipe = _kth_pipes(all_pipes, first + k, line_end)
         has_pipe = present & (pipe >= 0)
         hi = np.where(has_pipe, pipe, line_end)
         columns[name] = _field(buffer, lo, hi, present)
@@ -230,7 +230,7 @@ def split_native_lines(path: Path) -> NativeLines:
         lo = np.where(has_pipe, pipe + 1, line_end)
     columns["data"] = _field(buffer, lo, line_end, None)
     # a 6th pipe is only looked for where there are 5
-    sixth = present & (_first_pipes(buffer, lo, line_end) >= 0)
+    sixth = present & (_kth_pipes(all_pipes, first + len(_SPLIT_FIELDS), line_end) >= 0)
     columns["nfields"] = pa.array((pipes + sixth + 1).astype(np.int32))
     table = pa.Table.from_pydict(columns, schema=NATIVE_FIELDS_SCHEMA)
     return NativeLines(data=data, starts=starts, ends=ends, table=table, undecodable=bad + 1)
