@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -130,11 +131,21 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
         quarantine = _quarantine(con, path, raw, native, time_sql, blank_sql,
                                  bad=raw.num_rows - events.num_rows)
         con.register("ev", ev)
-        contacts, orphans = build_contacts(con, ev, fields=fields, caller_id_field=caller_field,
-                                           durations_from_data=from_data, source=source,
-                                           caller_keys=lambda ids: _caller_keys(ids,
-                                                                                pseudonymizer))
-        states, early_logoffs = build_agent_states(con, fields=fields, source=source)
+        # the advisor states are built on a second connection (own temp tables) while the
+        # contacts are: DuckDB releases the GIL, so each fills the other's Python-bound gaps
+        agents_con = _session()
+        try:
+            agents_con.register("ev", ev)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                agents = pool.submit(build_agent_states, agents_con, fields=fields,
+                                     source=source)
+                contacts, orphans = build_contacts(
+                    con, ev, fields=fields, caller_id_field=caller_field,
+                    durations_from_data=from_data, source=source,
+                    caller_keys=lambda ids: _caller_keys(ids, pseudonymizer))
+                states, early_logoffs = agents.result()
+        finally:
+            agents_con.close()
     finally:
         con.close()
 
