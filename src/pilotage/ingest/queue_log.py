@@ -196,13 +196,14 @@ def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, 
                   fields: DataFieldsSql, file_ref: str) -> tuple[pa.Table, pa.Table]:
     """The valid lines: ``queue_events`` rows and the ``ev`` table the calls and advisor states
     are rebuilt from. One DuckDB pass computes the time and the validity of every line; the
-    text columns stay the Arrow arrays of the reading (filtered only if some line is bad)."""
+    text columns stay the Arrow arrays of the reading (filtered only if some line is bad).
+    That pass must keep the rows in order: no IN list there (DuckDB turns it into a join,
+    which reorders the rows of a parallel scan)."""
     checked = con.sql(f"""
         SELECT event_at,
                CASE WHEN ev_name <> event THEN ev_name END AS trimmed_event,
                bad_reason IS NULL AND NOT coalesce({blank_sql}, false) AND nfields >= 5
-                   AND event_at IS NOT NULL AND coalesce(ev_name, '') <> '' AS ok,
-               coalesce(ev_name IN {_KNOWN_SQL}, false) AS known
+                   AND event_at IS NOT NULL AND coalesce(ev_name, '') <> '' AS ok
         FROM (SELECT *, {time_sql} AS event_at FROM {_TRIMMED})
     """).to_arrow_table()
     ok = checked.column("ok")
@@ -211,15 +212,13 @@ def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, 
     ev = raw.select(list(dict.fromkeys(keep)))
     ev = ev.append_column("event_at", checked.column("event_at"))
     ev = ev.append_column("trimmed_event", checked.column("trimmed_event"))
-    ev = ev.append_column("known", checked.column("known"))
     if not all_ok:
         ev = ev.filter(ok)
     trimmed = ev.column("trimmed_event")
     if trimmed.null_count < len(trimmed):  # some event name had spaces around it
         event = pc.coalesce(trimmed, ev.column("event"))
         ev = ev.set_column(ev.column_names.index("event"), "event", event)
-    known = ev.column("known")
-    ev = ev.drop_columns(["trimmed_event", "known"])
+    ev = ev.drop_columns(["trimmed_event"])
     event = ev.column("event")
     events = pa.table({
         "event_at": ev.column("event_at"),
@@ -228,7 +227,7 @@ def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, 
         "agent": ev.column("agent"),
         "event": event,
         "data": ev.column("data"),
-        "known": known,
+        "known": pc.is_in(event, value_set=pa.array(sorted(KNOWN_EVENTS))),
         "file": pa.repeat(pa.scalar(file_ref), ev.num_rows),
         "line": ev.column("line"),
     })
@@ -280,8 +279,6 @@ def _conform(name: str, rows: pa.Table) -> pa.Table:
     fields = [f for f in spec.arrow_schema if f.name in rows.column_names]
     return rows.select([f.name for f in fields]).cast(pa.schema(fields))
 
-
-_KNOWN_SQL = "(" + ", ".join(f"'{e}'" for e in sorted(KNOWN_EVENTS)) + ")"
 
 # The lines with their time text and event name trimmed (time expressions read ``time_t``).
 _TRIMMED = (f"(SELECT *, {trim_sql('time_text')} AS time_t, {trim_sql('event')} AS ev_name "
