@@ -197,13 +197,14 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
         wait_sql, talk_sql = ts_wait, ts_talk
     source_sql = source.replace("'", "''")
     callers = con.sql(f"""
-        SELECT CASE WHEN s_event = 'ENTERQUEUE' THEN {fields.field('s_', caller_id_field)} END
+        SELECT vi, CASE WHEN s_event = 'ENTERQUEUE'
+                        THEN {fields.field('s_', caller_id_field)} END AS caller_id
         FROM call_visit_rows
-    """).to_arrow_table().column(0)
+    """).to_arrow_table()
     # the caller ids are pseudonymised (Python, holding the GIL) while DuckDB (releasing it)
     # builds the contacts; ``vi`` (visit index) then finds each contact's key
     with ThreadPoolExecutor(max_workers=1) as pool:
-        keys = pool.submit(caller_keys, callers)
+        keys = pool.submit(caller_keys, callers.column("caller_id"))
         _transfers(con)
         table = con.sql(f"""
             WITH shaped AS (
@@ -242,8 +243,12 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
                                                   ("contact_id", "ascending")])
         table = table.take(order)
         customer_keys = keys.result()
-    index = table.column_names.index("vi")
-    table = table.set_column(index, "customer_key", customer_keys.take(table.column("vi")))
+    # the key of visit i is at the row of ``callers`` whose vi is i
+    row_of_visit = np.empty(callers.num_rows, dtype=np.int64)
+    row_of_visit[callers.column("vi").to_numpy()] = np.arange(callers.num_rows)
+    position = row_of_visit[table.column("vi").to_numpy()]
+    table = table.set_column(table.column_names.index("vi"), "customer_key",
+                             customer_keys.take(pa.array(position)))
     return table, orphans
 
 
