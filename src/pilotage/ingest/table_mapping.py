@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 import duckdb
 import yaml
@@ -25,6 +25,7 @@ import yaml
 from pilotage.errors import MappingError
 from pilotage.ingest.mapping_files import MappingFile
 from pilotage.model.tables import TABLES, Column, TableSpec
+from pilotage.model.time_zone import is_time_zone
 
 KIND = "table"
 FORMATS = ("csv", "parquet", "json")
@@ -219,9 +220,7 @@ def _zones() -> frozenset[str]:
 
 def _check_zone(v: _Validator, value: Any, path: tuple[str, ...]) -> str:
     name = str(value)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_time_zone(name):
         raise v.fail(path, f"{'.'.join(path)}: unknown time zone '{name}'",
                      hint="use an IANA name such as 'Europe/Paris'; "
                           + _did_you_mean(name, _zones(), "see the tz database list")) from None
