@@ -100,15 +100,20 @@ class Objective(Frozen):
         return base + list(self.targets)
 
 
-class Clause(Frozen):
-    """A client contract's service clause, with its financial consequence."""
+class MeasuredTarget(Frozen):
+    """A KPI (with its parameters and filters) and the value it must reach."""
 
-    id: str
-    name: Bilingual
     kpi: str
     params: dict[str, float | int | str] = Field(default_factory=dict)
     where: dict[str, str] = Field(default_factory=dict)
     target: float
+
+
+class Clause(MeasuredTarget):
+    """A client contract's service clause, with its financial consequence."""
+
+    id: str
+    name: Bilingual
     period: Period = Period.MONTH
     penalty_eur_per_point: float = 0.0  # per percentage point (or unit) missed
     penalty_cap_eur: float | None = None
@@ -121,15 +126,11 @@ class Contract(Frozen):
     clauses: list[Clause]
 
 
-class Commitment(Frozen):
+class Commitment(MeasuredTarget):
     """A service commitment published to customers."""
 
     id: str
     text: Bilingual
-    kpi: str
-    params: dict[str, float | int | str] = Field(default_factory=dict)
-    where: dict[str, str] = Field(default_factory=dict)
-    target: float
 
 
 class ObjectivesFile(Frozen):
