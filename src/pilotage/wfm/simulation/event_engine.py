@@ -69,8 +69,8 @@ def run_events(model: SimulationModel, calls: Calls) -> Outcome:
     over_to: list[float] = []
     events: list[tuple[float, int, int, int, int]] = []  # (time, priority, seq, a, b)
     seq = 0
-    for gi, g in enumerate(model.groups):
-        for b, count in zip(g.change_s[1:].tolist(), g.agents[1:].tolist(), strict=True):
+    for gi, spec in enumerate(model.groups):
+        for b, count in zip(spec.change_s[1:].tolist(), spec.agents[1:].tolist(), strict=True):
             events.append((b, _STAFF, seq, gi, count))
             seq += 1
     heapq.heapify(events)

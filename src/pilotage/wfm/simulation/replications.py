@@ -17,7 +17,14 @@ import numpy.typing as npt
 
 from pilotage.errors import ParameterError
 from pilotage.wfm.simulation.calls import Calls, draw_calls
-from pilotage.wfm.simulation.estimate import Estimate, mean_estimate, ratio_estimate
+from pilotage.wfm.simulation.estimate import (
+    Estimate,
+    Estimates,
+    mean_estimate,
+    mean_estimates,
+    ratio_estimate,
+    ratio_estimates,
+)
 from pilotage.wfm.simulation.event_engine import run_events
 from pilotage.wfm.simulation.measures import (
     AgentMeasure,
@@ -118,6 +125,25 @@ class SimulationResult:
             return mean_estimate(c[:, COUNTS[metric]])
         num, den = RATIOS[metric]
         return ratio_estimate(c[:, list(num)].sum(axis=1), c[:, list(den)].sum(axis=1))
+
+    def by_interval(self, metric: Metric, *, queue: Selection = None,
+                    group: Selection = None) -> Estimates:
+        """Estimates of every interval at once (NaN mean: undefined ratio)."""
+        if metric is Metric.OCCUPANCY:
+            a = self.agents[:, :, _pick(group)].sum(axis=2)  # [replication, measure, interval]
+            return ratio_estimates(a[:, AgentMeasure.BUSY_S], a[:, AgentMeasure.AVAILABLE_S])
+        c = self.callers[:, :, _pick(queue)].sum(axis=2)
+        if metric in COUNTS:
+            return mean_estimates(c[:, COUNTS[metric]])
+        num, den = RATIOS[metric]
+        return ratio_estimates(c[:, list(num)].sum(axis=1), c[:, list(den)].sum(axis=1))
+
+    def scheduled_agents(self) -> FloatArray:
+        """Mean agents scheduled per interval (all groups, overrun excluded)."""
+        edges = self.model.edges_s
+        total = sum((g.agent_seconds(edges) for g in self.model.groups),
+                    np.zeros(self.model.n_intervals))
+        return np.asarray(total / self.model.interval_s, dtype=np.float64)
 
 
 def replicate(model: SimulationModel, calls: Calls, engine: Engine) -> Outcome:
