@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pilotage.errors import InputError, ParameterError
+from pilotage.model.time_zone import is_time_zone
 from pilotage.model.vocabulary import ScheduleActivity
 from pilotage.store import Workspace
 from pilotage.wfm.scheduling import _column, _open_csv
@@ -55,6 +56,9 @@ class Horizon:
         if self.interval_min <= 0 or 1440 % self.interval_min:
             raise ParameterError(f"--interval-min must divide a day, got {self.interval_min}",
                                  hint="use 15, 30 or 60")
+        if not is_time_zone(self.time_zone):
+            raise ParameterError(f"--time-zone {self.time_zone!r} is not an IANA time zone",
+                                 hint="e.g. Europe/Paris or UTC")
 
     def _utc(self, day: dt.date) -> dt.datetime:
         local = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(self.time_zone))
