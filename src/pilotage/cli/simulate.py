@@ -25,7 +25,6 @@ from pilotage.wfm.simulation.erlang_comparison import ErlangComparison, compare_
 from pilotage.wfm.simulation.estimate import Estimate
 from pilotage.wfm.simulation.horizon import (
     Horizon,
-    OfferedWork,
     build_model,
     forecast_work,
     read_staffing_csv,
@@ -324,4 +323,4 @@ def _check(option: str, value: float, *, allow_zero: bool = False) -> None:
                              hint=f"check {option}")
 
 
-__all__ = ["OfferedWork", "simulate", "simulate_interval", "simulate_plan"]
+__all__ = ["simulate", "simulate_interval", "simulate_plan"]
