@@ -147,6 +147,12 @@ def test_stored_forecast_and_schedule_version_are_simulated(workspace: Workspace
     assert offered is not None and offered.low <= 240 <= offered.high
     answered = plan.result.estimate(Metric.ANSWERED)
     assert answered is not None and answered.mean > 0
+    res = CliRunner().invoke(app, ["simulate", "--forecast", snapshot, "--schedule", "v1",
+                                   "--start", str(day), "--replications", "5",
+                                   "--workspace", str(workspace.root)])
+    assert res.exit_code == 0, res.output
+    assert "Mon 02 08:00" in res.stdout and "Mon 02 12:00" not in res.stdout
+    assert "answered ≤ T / offered" in res.stdout and "occupancy" in res.stdout
     res = CliRunner().invoke(app, ["simulate", "--forecast", snapshot, "--schedule", "v9",
                                    "--start", str(day), "--workspace", str(workspace.root)])
     assert isinstance(res.exception, InputError) and "v9" in str(res.exception)
