@@ -97,6 +97,14 @@ def test_dst_day_from_csv_files_with_two_skills(tmp_path: Path) -> None:
             offered["mean"] - volume) < 0.03 * volume
     assert 0.0 < totals["*"]["occupancy"]["mean"] < 1.0
     assert "occupancy" not in totals["sales"]
+    # --queue keeps one queue; the generalists then answer it alone
+    only = simulate_plan(volumes=vols, staffing=staff, queues=["sales"], start=str(day),
+                         replications=5)
+    assert only.queue_ids == ("sales",)
+    assert [(g.name, g.skills) for g in only.result.model.groups] == [
+        ("sales", (0,)), ("sales;support", (0,))]
+    with pytest.raises(ParameterError, match="--queue 'billing'"):
+        simulate_plan(volumes=vols, staffing=staff, queues=["billing"], start=str(day))
 
 
 def test_bad_csv_line_is_named_with_its_field(tmp_path: Path) -> None:

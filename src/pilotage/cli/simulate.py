@@ -57,6 +57,9 @@ def simulate(
         "--staffing", help="CSV: interval_start (local), agents[, skills as q1;q2].")] = None,
     schedule: Annotated[str | None, typer.Option(
         "--schedule", help="Schedule version in the workspace (advisors on work).")] = None,
+    queue: Annotated[list[str] | None, typer.Option(
+        "--queue", help="Simulate only this queue (repeat for several; default all).")]
+    = None,
     start: Annotated[str | None, typer.Option(
         "--start", help="First local day of the horizon, YYYY-MM-DD.")] = None,
     days: Annotated[int, typer.Option("--days", help="Days to simulate (7: a week).")] = 1,
@@ -97,7 +100,7 @@ def simulate(
     side by side with Erlang A (Erlang C without --patience-s)."""
     one = any(v is not None for v in (volume, aht_s, agents))
     if one:
-        if any(v is not None for v in (forecast, volumes, staffing, schedule)):
+        if any(v is not None for v in (forecast, volumes, staffing, schedule, queue)):
             raise ParameterError("--volume/--aht-s/--agents simulate one interval; they do not "
                                  "combine with --forecast, --volumes, --staffing or --schedule",
                                  hint="give one mode only")
@@ -116,7 +119,8 @@ def simulate(
             console.print(comparison_table(comparison))
         return
     plan = simulate_plan(forecast=forecast, volumes=volumes, staffing=staffing,
-                         schedule=schedule, start=start, days=days, interval_min=interval_min,
+                         schedule=schedule, queues=queue, start=start, days=days,
+                         interval_min=interval_min,
                          threshold_s=threshold_s, patience_s=patience_s, handle_law=handle_law,
                          handle_cv=handle_cv, replications=replications or 100, seed=seed,
                          engine=engine, time_zone=time_zone, workspace=workspace)
@@ -154,7 +158,8 @@ def simulate_interval(*, volume: float, aht_s: float, agents: int, interval_min:
 
 def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
                   staffing: Path | None = None, schedule: str | None = None,
-                  start: str | None, days: int = 1, interval_min: int = 30,
+                  queues: list[str] | None = None, start: str | None, days: int = 1,
+                  interval_min: int = 30,
                   threshold_s: float = 20.0, patience_s: float | None = None,
                   handle_law: HandleTimeLaw = HandleTimeLaw.EXPONENTIAL,
                   handle_cv: float = 1.0, replications: int = 100, seed: int = 1,
@@ -190,6 +195,8 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
     else:
         assert volumes is not None
         work = read_work_csv(volumes, horizon)
+    if queues:
+        work = work.only(queues)
     if schedule is not None:
         assert ws is not None
         steps = schedule_staffing(ws, schedule, horizon)
@@ -283,19 +290,39 @@ TOTAL_ROWS: tuple[tuple[str, Metric, str, float], ...] = (
 )
 
 
+def _pm(e: Estimate | None, fmt: str) -> str:
+    return "—" if e is None else f"{e.mean:{fmt}} ±{e.half_width:{fmt}}"
+
+
+QUEUE_COLUMNS: tuple[tuple[str, Metric, str], ...] = (
+    ("offered", Metric.OFFERED, ".1f"), ("abandoned", Metric.ABANDONED, ".1f"),
+    ("SL ≤T/offered", Metric.SERVICE_LEVEL, ".3f"),
+    ("SL ≤T/answered", Metric.SERVICE_LEVEL_ANSWERED, ".3f"),
+    ("ASA s", Metric.ASA_S, ".1f"), ("abandon rate", Metric.ABANDON_RATE, ".3f"),
+    ("occupancy", Metric.OCCUPANCY, ".3f"),
+)
+
+
 def totals_table(plan: PlanSimulation) -> Table:
+    """Horizon totals: every measure with its CI for one queue; the main ones (mean ± CI
+    half-width) per queue when there are several (all of them are in --format json)."""
     h = plan.horizon
-    t = Table(title=f"Horizon {h.start} + {h.days} day(s), per replication (95 % CI); "
-                    f"{plan.result.customers:,} callers simulated, engine "
-                    f"{plan.result.engine.value}")
-    t.add_column("measure")
+    title = (f"Horizon {h.start} + {h.days} day(s), per replication (95 % CI); "
+             f"{plan.result.customers:,} callers simulated, engine {plan.result.engine.value}")
     rows = plan.totals()
+    t = Table(title=title)
+    if len(rows) == 1:
+        t.add_column("measure")
+        t.add_column("all queues", justify="right")
+        for name, metric, fmt, scale in TOTAL_ROWS:
+            t.add_row(name, _ci(rows[0].estimates.get(metric), fmt, scale))
+        return t
+    t.add_column("queue")
+    for name, _, _ in QUEUE_COLUMNS:
+        t.add_column(name, justify="right")
     for r in rows:
-        t.add_column("all queues" if r.scope == ALL else r.scope, justify="right")
-    for name, metric, fmt, scale in TOTAL_ROWS:
-        cells = [_ci(r.estimates.get(metric), fmt, scale) if metric in r.estimates else "—"
-                 for r in rows]
-        t.add_row(name, *cells)
+        t.add_row("all queues" if r.scope == ALL else r.scope,
+                  *[_pm(r.estimates.get(metric), fmt) for _, metric, fmt in QUEUE_COLUMNS])
     return t
 
 

@@ -115,6 +115,17 @@ class OfferedWork:
     volume: FloatArray  # [queue, interval]
     aht_s: FloatArray  # [queue, interval], NaN where no volume
 
+    def only(self, queue_ids: Sequence[str]) -> OfferedWork:
+        """The named queues only."""
+        unknown = [q for q in queue_ids if q not in self.queue_ids]
+        if unknown:
+            raise ParameterError(f"--queue {unknown[0]!r} is not in the offered work "
+                                 f"(queues: {', '.join(self.queue_ids)})",
+                                 hint="name one of those queues")
+        keep = [self.queue_ids.index(q) for q in sorted(set(queue_ids))]
+        return OfferedWork(self.horizon, tuple(self.queue_ids[i] for i in keep),
+                           self.volume[keep], self.aht_s[keep])
+
 
 def _offered(horizon: Horizon, rows: Iterable[tuple[str, int, float, float]],
              source: str) -> OfferedWork:
