@@ -21,6 +21,7 @@ from pilotage.store import Workspace
 from pilotage.store.batch import Batch
 from pilotage.wfm.forecast import QueueForecast, save_forecasts, to_utc
 from pilotage.wfm.simulation.replications import Metric
+from pilotage.wfm.staffing import staff_interval
 
 
 def test_one_interval_json_puts_simulation_next_to_erlang_a() -> None:
@@ -153,6 +154,12 @@ def test_stored_forecast_and_schedule_version_are_simulated(workspace: Workspace
     assert agents[15] == 0.0 and agents[24] == 0.0
     offered = plan.result.estimate(Metric.OFFERED)
     assert offered is not None and offered.low <= 240 <= offered.high
+    # one queue, one group: each interval also carries Erlang A at its scheduled agents
+    rows = {r.interval_start_local: r for r in plan.intervals()}
+    at_8 = rows[dt.datetime(2026, 3, 2, 8, 0)]
+    assert at_8.erlang_service_level == pytest.approx(staff_interval(
+        30, 240, agents=3, interval_min=30, threshold_s=20, patience_s=60).service_level)
+    assert rows[dt.datetime(2026, 3, 2, 7, 30)].erlang_service_level is None  # nothing offered
     answered = plan.result.estimate(Metric.ANSWERED)
     assert answered is not None and answered.mean > 0
     res = CliRunner().invoke(app, ["simulate", "--forecast", snapshot, "--schedule", "v1",

@@ -250,12 +250,17 @@ def _mean(e: Estimate | None, fmt: str, scale: float = 1.0) -> str:
 
 
 def intervals_table(plan: PlanSimulation) -> Table:
-    """All queues together, intervals with agents or calls (means)."""
+    """All queues together, intervals with agents or calls (means); for one queue answered by
+    one group, the Erlang service level of the scheduled agents next to the simulated one."""
+    closed = plan.result.model.single_pool
+    model = "Erlang A" if plan.result.model.queues[0].patience_s is not None else "Erlang C"
     t = Table(title=f"Simulated intervals (all queues; means of {plan.result.replications} "
                     f"replications; SL = answered ≤ {plan.result.model.threshold_s:g} s / "
                     "offered)")
-    for name in ("local start", "agents", "offered", "answered", "abandoned", "SL", "ASA s",
-                 "abandon %", "occupancy"):
+    names = ["local start", "agents", "offered", "answered", "abandoned", "SL"]
+    names += [f"{model} SL"] if closed else []
+    names += ["ASA s", "abandon %", "occupancy"]
+    for name in names:
         t.add_column(name, justify="right")
     for r in plan.intervals():
         if r.scope != ALL:
@@ -265,11 +270,15 @@ def intervals_table(plan: PlanSimulation) -> Table:
             continue
         assert r.interval_start_local is not None
         est = r.estimates
-        t.add_row(f"{r.interval_start_local:%a %d %H:%M}", f"{r.agents:.1f}",
-                  _mean(offered, ".1f"), _mean(est[Metric.ANSWERED], ".1f"),
-                  _mean(est[Metric.ABANDONED], ".1f"), _mean(est[Metric.SERVICE_LEVEL], ".1%"),
-                  _mean(est[Metric.ASA_S], ".1f"), _mean(est[Metric.ABANDON_RATE], ".1%"),
-                  _mean(est.get(Metric.OCCUPANCY), ".1%"))
+        cells = [f"{r.interval_start_local:%a %d %H:%M}", f"{r.agents:.1f}",
+                 _mean(offered, ".1f"), _mean(est[Metric.ANSWERED], ".1f"),
+                 _mean(est[Metric.ABANDONED], ".1f"), _mean(est[Metric.SERVICE_LEVEL], ".1%")]
+        if closed:
+            cells.append("—" if r.erlang_service_level is None
+                         else f"{r.erlang_service_level:.1%}")
+        cells += [_mean(est[Metric.ASA_S], ".1f"), _mean(est[Metric.ABANDON_RATE], ".1%"),
+                  _mean(est.get(Metric.OCCUPANCY), ".1%")]
+        t.add_row(*cells)
     return t
 
 
