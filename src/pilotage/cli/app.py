@@ -14,6 +14,7 @@ from pilotage.cli.console import console, err_console
 from pilotage.cli.forecast import forecast_app
 from pilotage.cli.report import report
 from pilotage.cli.schedule import schedule
+from pilotage.cli.simulate import simulate
 from pilotage.cli.staff import staff
 from pilotage.errors import PilotageError, UserError
 
@@ -44,6 +45,7 @@ app.command("report", help="Reports per decision level (HTML, PDF, XLSX).")(repo
 app.add_typer(forecast_app, name="forecast")
 app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
 app.command("schedule", help="Shift scheduling under labour rules.")(schedule)
+app.command("simulate", help="Simulate a day, a week or one interval (vs Erlang A).")(simulate)
 
 
 def main(argv: list[str] | None = None) -> None:
