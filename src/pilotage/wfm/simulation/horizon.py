@@ -146,12 +146,18 @@ def _offered(horizon: Horizon, rows: Iterable[tuple[str, int, float, float]],
 
 
 def forecast_work(workspace: Workspace, snapshot_id: str, horizon: Horizon) -> OfferedWork:
-    """Volume and AHT of a forecast snapshot within the horizon."""
+    """Volume and AHT of a forecast snapshot within the horizon, for the queues callers wait
+    on in real time (inbound voice and chat; queues the workspace does not describe too)."""
     with workspace.connect(read_only=True) as con:
+        # Queued in real time only: written channels (e-mail, letters…) and outbound
+        # campaigns have no caller waiting on the line, so no patience to simulate.
         rows = con.execute(
-            "SELECT queue_id, interval_start, interval_min, volume, aht_s FROM forecasts "
-            "WHERE snapshot_id = ? AND interval_start >= ? AND interval_start < ? "
-            "ORDER BY queue_id, interval_start",
+            "SELECT f.queue_id, f.interval_start, f.interval_min, f.volume, f.aht_s "
+            "FROM forecasts f LEFT JOIN queues q USING (queue_id) "
+            "WHERE f.snapshot_id = ? AND f.interval_start >= ? AND f.interval_start < ? "
+            "AND (q.queue_id IS NULL OR (q.channel IN ('voice', 'chat') "
+            "AND q.direction = 'inbound')) "
+            "ORDER BY f.queue_id, f.interval_start",
             [snapshot_id, horizon.start_utc, horizon.end_utc]).fetchall()
         if not rows:
             found = con.execute("SELECT min(interval_start), max(interval_start) FROM "
