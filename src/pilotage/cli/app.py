@@ -12,6 +12,7 @@ import typer
 from pilotage.cli import demo, ingest, kpi, objectives, workspace
 from pilotage.cli.console import console, err_console
 from pilotage.cli.forecast import forecast_app
+from pilotage.cli.intraday import intraday
 from pilotage.cli.report import report
 from pilotage.cli.schedule import schedule
 from pilotage.cli.staff import staff
@@ -44,6 +45,7 @@ app.command("report", help="Reports per decision level (HTML, PDF, XLSX).")(repo
 app.add_typer(forecast_app, name="forecast")
 app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
 app.command("schedule", help="Shift scheduling under labour rules.")(schedule)
+app.command("intraday", help="Re-forecast the rest of the day; gap and actions.")(intraday)
 
 
 def main(argv: list[str] | None = None) -> None:

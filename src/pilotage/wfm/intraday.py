@@ -485,8 +485,9 @@ def day_state(workspace: Workspace, queue_id: str, day: dt.date, at: dt.time, *,
     seen = actual.handled[:k] > 0
     aht[:k][seen] = actual.handle_s[:k][seen] / actual.handled[:k][seen]
     required = np.zeros(grid.size)
-    req = required_agents(volume[k:], aht[k:], settings.target, interval_min=interval,
-                          patience_s=settings.patience_s)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 ASA of empty intervals
+        req = required_agents(volume[k:], aht[k:], settings.target, interval_min=interval,
+                              patience_s=settings.patience_s)
     required[k:] = req.agents
     schedule = read_schedule(workspace, queue_id, grid, schedule_version)
     return DayState(queue_id, grid, fc, actual, v_level, a_level, volume, aht, required,

@@ -290,7 +290,8 @@ class _Planner:
                     after = tuple(_merge(_cut(list(adv.segments), lo, hi, None)))
                     delta = self.cover(a, after) - self.cover(a, adv.segments)
                     left = self.agents[k:] + delta[k:]
-                    if (left < self.required - _EPS).any() or delta.sum() > -_EPS:
+                    hit = delta[k:] < -_EPS
+                    if not hit.any() or (left[hit] < self.required[hit] - _EPS).any():
                         continue
                     cands.append(_Step(ActionKind.VOLUNTARY_TIME_OFF, a, delta, adv.segments,
                                        after, float(step), side))
@@ -399,10 +400,13 @@ def _merge(segs: list[Segment]) -> list[Segment]:
     return out
 
 
-def plan_actions(state: DayState, rules: ActionRules | None = None) -> IntradayPlan:
-    """Moves, then overtime, then voluntary time off (module docstring)."""
+def plan_actions(state: DayState, rules: ActionRules | None = None, *,
+                 suggest: bool = True) -> IntradayPlan:
+    """Moves, then overtime, then voluntary time off (module docstring); with ``suggest``
+    False, none (the plan is the schedule as it is)."""
     planner = _Planner(state, rules or ActionRules())
-    planner.moves()
-    planner.overtime()
-    planner.time_off()
+    if suggest:
+        planner.moves()
+        planner.overtime()
+        planner.time_off()
     return IntradayPlan(state, planner.actions(), planner.agents)
