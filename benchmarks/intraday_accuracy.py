@@ -1,6 +1,7 @@
 """Intraday re-forecast accuracy on the two real series of shared/data.
 
-    python benchmarks/intraday_accuracy.py [--model seasonal_mean] [--cutoffs 09:00,11:00,14:00,17:00]
+    python benchmarks/intraday_accuracy.py [--model seasonal_mean] [--every 1]
+        [--cutoffs 09:00,11:00,14:00,17:00]
 
 For every open day after 8 weeks of history, the day is forecast at its midnight (the
 forecast "made the day before") by ``--model``; at each cut-off the rest of the day is
@@ -37,8 +38,9 @@ METHODS = (
     ReforecastSettings(Method.RATIO),
     ReforecastSettings(Method.SHRUNK_RATIO, prior_share=0.0),
     ReforecastSettings(Method.SHRUNK_RATIO),
-    ReforecastSettings(Method.RECENT_RATIO, prior_share=0.0),
-    ReforecastSettings(),  # the default: recent_ratio 120 min, k0 = 100, κ = 0.1
+    ReforecastSettings(Method.RECENT_RATIO),
+    ReforecastSettings(Method.DECAYED_RATIO, prior_share=0.0),
+    ReforecastSettings(),  # the default: decayed_ratio, half-life 120 min, k0 = 100, κ = 0.1
 )
 
 
@@ -46,6 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="seasonal_mean")
     parser.add_argument("--cutoffs", default="09:00,11:00,14:00,17:00")
+    parser.add_argument("--every", type=int, default=1, help="every n-th day (MSTL is slow)")
     args = parser.parse_args()
     cutoffs = [dt.time.fromisoformat(c) for c in args.cutoffs.split(",")]
     print(f"load average {os.getloadavg()[0]:.2f}; day-ahead model {args.model}")
@@ -57,7 +60,8 @@ def main() -> None:
                                     closed_days=closed)
         t0 = time.perf_counter()
         days = day_ahead_forecasts(QueueSeries.of(history, queue), args.model,
-                                   settings=settings, skip=closed | history.closed_days)
+                                   settings=settings, skip=closed | history.closed_days,
+                                   every=args.every)
         seconds = time.perf_counter() - t0
         print(f"\n## {name}: {len(days.days)} days {days.days[0]} … {days.days[-1]} "
               f"({seconds:.1f} s of forecasting)\n")

@@ -40,26 +40,31 @@ def quiet(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return ws
 
 
-def test_volume_above_forecast_raises_the_rest_of_the_day_by_the_shrunk_recent_ratio(
+def test_volume_above_forecast_raises_the_rest_of_the_day_by_the_decayed_ratio(
         busy: Workspace) -> None:
     state = day_state(busy, QUEUE, DAY, dt.time(11, 0))
     grid = state.grid
     assert (grid.size, grid.observed) == (48, 22)  # 22 half-hours before 11:00 local
-    # recomputed from the tables: offered contacts 09:00–11:00 local (07:00–09:00 UTC) and the
-    # snapshot's forecast for the same intervals and the whole day
+    # recomputed from the tables: offered contacts and forecast per half-hour before 11:00
+    # local (09:00 UTC), each weighted 0.5^(age / 120 min), age from the 10:30 half-hour
     with busy.connect(read_only=True) as con:
-        actual = con.execute(
-            "SELECT count(*) FROM contacts WHERE queue_id = ? AND direction = 'inbound' AND "
-            "outcome <> 'ivr_abandoned' AND offered_at >= '2026-07-08 07:00' AND "
-            "offered_at < '2026-07-08 09:00'", [QUEUE]).fetchone()[0]
-        seen, whole = con.execute(
-            "SELECT sum(volume) FILTER (WHERE interval_start >= '2026-07-08 07:00' AND "
-            "interval_start < '2026-07-08 09:00'), sum(volume) FROM forecasts WHERE "
-            "queue_id = ? AND interval_start >= '2026-07-07 22:00' AND "
-            "interval_start < '2026-07-08 22:00'", [QUEUE]).fetchone()
-    k = 100 + 0.1 * whole  # defaults: k0 = 100 contacts, κ = 0.1
-    assert state.volume_level.actual_so_far == actual
-    assert state.volume_level.value == pytest.approx((actual + k) / (seen + k))
+        actual = dict(con.execute(
+            "SELECT time_bucket(INTERVAL 30 MINUTE, offered_at), count(*) FROM contacts "
+            "WHERE queue_id = ? AND direction = 'inbound' AND outcome <> 'ivr_abandoned' AND "
+            "offered_at >= '2026-07-07 22:00' AND offered_at < '2026-07-08 09:00' GROUP BY 1",
+            [QUEUE]).fetchall())
+        forecast = dict(con.execute(
+            "SELECT interval_start, volume FROM forecasts WHERE queue_id = ? AND "
+            "interval_start >= '2026-07-07 22:00' AND interval_start < '2026-07-08 22:00'",
+            [QUEUE]).fetchall())
+    last = dt.datetime(2026, 7, 8, 8, 30)
+    weight = {t: 0.5 ** ((last - t).total_seconds() / 60 / 120) for t in grid.starts[:22]}
+    a = sum(weight[t] * n for t, n in actual.items())
+    f = sum(weight[t] * v for t, v in forecast.items() if t <= last)
+    k = 100 + 0.1 * sum(forecast.values())  # defaults: k0 = 100 contacts, κ = 0.1
+    assert state.volume_level.actual_so_far == pytest.approx(a)
+    assert state.volume_level.value == pytest.approx((a + k) / (f + k))
+    assert sum(actual.values()) > 1.3 * sum(v for t, v in forecast.items() if t <= last)
     assert state.volume_level.value > 1.1
     rest = state.remaining
     assert state.volume[rest] == pytest.approx(state.forecast.volume[rest]

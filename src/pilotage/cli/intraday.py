@@ -171,7 +171,7 @@ def intraday(
         "--patience-s", help="Mean patience (Erlang A); default Erlang C.",
         show_default=False)] = None,
     method: Annotated[Method, typer.Option(
-        "--method", help="Re-forecast method (docs/intraday.md).")] = Method.RECENT_RATIO,
+        "--method", help="Re-forecast method (docs/intraday.md).")] = Method.DECAYED_RATIO,
     snapshot: Annotated[str | None, typer.Option(
         "--snapshot", help="Forecast snapshot (default: the latest made before the cut-off).",
         show_default=False)] = None,

@@ -106,7 +106,8 @@ def cutoff_utc(day: dt.date, at: dt.time, time_zone: str) -> dt.datetime:
     back = local.astimezone(dt.UTC).astimezone(zone)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ParameterError(f"--at {at:%H:%M} does not exist on {day} in {time_zone} (the "
-                             "clocks go forward)", hint=f"give a time after the change, e.g. {back:%H:%M}")
+                             "clocks go forward)",
+                             hint=f"give a time after the change, e.g. {back:%H:%M}")
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 

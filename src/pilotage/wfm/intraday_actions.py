@@ -153,7 +153,7 @@ class _Planner:
         base = self.agents[k:]
         new = np.clip(base[cols] + d[rows, cols], 0.0, None)
         diff = (self._sl(new, cols) - self._sl(base[cols], cols)) * self.volume[cols]
-        return np.bincount(rows, weights=diff, minlength=len(deltas))
+        return np.bincount(rows, weights=diff, minlength=len(deltas)).astype(np.float64)
 
     def short(self) -> FloatArray:
         out = np.zeros(self.grid.size)
