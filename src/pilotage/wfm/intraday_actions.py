@@ -3,22 +3,24 @@ contacts answered within the threshold over the rest of the day (Erlang, per int
 
 Three kinds, in this order (the cheapest first):
 
-1. **Move a break or lunch** not yet started out of an under-staffed interval, to a place
+1. **Move a break or lunch** not yet started out of under-staffed intervals, to a place
    ``break_move_min`` minutes at most from where it was planned, inside the same shift,
-   within ``work`` on the queue (so never over another break, never at the shift's edges).
-   Free. Each step takes the move that adds the most contacts answered in time; a block moves
-   once.
-2. **Overtime**: extend by ``overtime_step_min`` the end (or, for a shift not started yet, the
-   start) of an advisor with the queue's skill who is at work today, into an interval still
-   under-staffed, up to ``max_overtime_min`` and the daily maximum of worked hours
-   (Code du travail L3121-18: 10 h). Cost: hours × hourly cost × (1 + ``overtime_premium``),
-   25 % for the first overtime hours (L3121-36). Each step takes the extension with the most
-   contacts answered in time gained.
-3. **Voluntary time off** where over-staffed: shorten by ``vto_step_min`` the end (or a start
-   not reached yet) of a shift working on the queue while every interval concerned keeps at
-   least its required agents, up to ``max_vto_min`` per advisor. Saving: hours × hourly cost
-   (the time off is unpaid). Each step takes the one that loses the fewest contacts answered
-   in time.
+   within ``work`` on the queue (so never over another break, never at the shift's edges),
+   where every interval it lands in keeps its required agents. Free. Each step takes the
+   move that adds the most contacts answered in time; a block moves once.
+2. **Overtime**: extend by ``overtime_step_min`` the end (or, for a shift not started yet,
+   the start, ``notice_min`` after the cut-off at the earliest) of an advisor with the
+   queue's skill who is at work today, into an interval still under-staffed, up to
+   ``max_overtime_min`` and the daily maximum of worked hours (Code du travail L3121-18:
+   10 h). Cost: hours × hourly cost × (1 + ``overtime_premium``), 25 % for the first
+   overtime hours (L3121-36). Each step takes the extension with the most contacts answered
+   in time gained per hour.
+3. **Voluntary time off** where over-staffed: shorten by ``vto_step_min`` the end (or a
+   start ``notice_min`` after the cut-off at the earliest) of a shift working on the queue
+   while every interval concerned keeps at least its required agents, up to
+   ``max_vto_min`` per advisor; advisors given overtime are left out. Saving: hours ×
+   hourly cost (the time off is unpaid). Each step takes the one that loses the fewest
+   contacts answered in time.
 
 Steps of one advisor and kind that follow each other are reported as one action; each action
 gives the advisors concerned, the agent-hours it adds to (or removes from) the queue, the
@@ -53,12 +55,14 @@ class ActionRules:
     vto_step_min: int = 30
     max_vto_min: int = 240
     min_gain: float = 0.05  # contacts answered in time; smaller gains are not worth an action
+    notice_min: int = 30  # an advisor not yet at work starts earlier or later this far ahead
 
     def __post_init__(self) -> None:
         for name in ("break_move_min", "move_step_min", "overtime_step_min", "vto_step_min"):
             if getattr(self, name) <= 0:
                 raise ParameterError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("max_overtime_min", "max_vto_min", "overtime_premium", "min_gain"):
+        for name in ("max_overtime_min", "max_vto_min", "overtime_premium", "min_gain",
+                     "notice_min"):
             if getattr(self, name) < 0:
                 raise ParameterError(f"{name} must be ≥ 0, got {getattr(self, name)!r}")
 
@@ -249,7 +253,8 @@ class _Planner:
                         continue
                     lo, hi = ((adv.end, adv.end + step) if side == "end"
                               else (adv.start - step, adv.start))
-                    if lo < max(self.cut_min, 0.0) or hi > self.day_min:
+                    earliest = self.cut_min + (rules.notice_min if side == "start" else 0.0)
+                    if lo < max(earliest, 0.0) or hi > self.day_min:
                         continue
                     before = adv.segments
                     seg = Segment(lo, hi, "work", self.q)
@@ -281,7 +286,8 @@ class _Planner:
                 for side in ("end", "start"):
                     lo, hi = ((adv.end - step, adv.end) if side == "end"
                               else (adv.start, adv.start + step))
-                    if lo < self.cut_min or hi - lo >= adv.end - adv.start:
+                    earliest = self.cut_min + (rules.notice_min if side == "start" else 0.0)
+                    if lo < earliest or hi - lo >= adv.end - adv.start:
                         continue
                     host = next((s for s in adv.segments if s.start <= lo and hi <= s.end), None)
                     if host is None or host.activity != "work" or host.queue_id not in (self.q,
