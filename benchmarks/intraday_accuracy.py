@@ -9,6 +9,9 @@ re-forecast by each method from the intervals seen so far. Prints, per data set 
 the WAPE of the rest of the day summed over days (re-forecast and original forecast), the
 improvement 1 − WAPE(re-forecast) / WAPE(forecast) and the days on which the re-forecast's
 absolute error is the lower one. 30-minute intervals.
+
+Then the AHT re-forecast on the per-call records of anonymous-bank-1999 (January–February,
+October): handle-time WAPE of the rest of the day for the AHT prior k (handled contacts).
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ import os
 import time
 from pathlib import Path
 
+from pilotage.wfm.call_records import QUEUE_ID, read_handled_calls
 from pilotage.wfm.forecast import ForecastSettings, Holidays, QueueSeries
 from pilotage.wfm.history import low_days, read_history_csv
 from pilotage.wfm.reforecast import (
     Method,
     ReforecastSettings,
+    backtest_aht,
     backtest_reforecast,
+    day_ahead_aht,
     day_ahead_forecasts,
 )
 
@@ -69,6 +75,29 @@ def main() -> None:
               "days better |")
         print("|---|---|---|---|---|---|")
         for r in backtest_reforecast(days, cutoffs, METHODS):
+            print(f"| {r.cutoff:%H:%M} | {r.method} | {r.wape:.4f} | {r.wape_forecast:.4f} | "
+                  f"{100 * r.improvement:+.1f} % | {r.days_better}/{r.days} |")
+    aht(cutoffs)
+
+
+CALLS = SHARED / "anonymous-bank-1999"
+AHT_METHODS = (ReforecastSettings(Method.NONE), ReforecastSettings(Method.RATIO),
+               *(ReforecastSettings(prior_handled=k) for k in (100, 400, 1600, 3200)))
+
+
+def aht(cutoffs: list[dt.time]) -> None:
+    samples = ((("anonymous_bank_1999_01.tsv", "anonymous_bank_1999_02.tsv"), 28),
+               (("anonymous_bank_1999_10.tsv",), 14))
+    for files, first in samples:
+        history = read_handled_calls([CALLS / f for f in files])
+        days = day_ahead_aht(QueueSeries.of(history, QUEUE_ID),
+                             settings=ForecastSettings(holidays=Holidays.NONE), first_day=first)
+        print(f"\n## AHT, anonymous-bank-1999 {' + '.join(files)}: {len(days.days)} days "
+              f"{days.days[0]} … {days.days[-1]}\n")
+        print("| cut-off | method | handle-time WAPE rest of day | forecast | improvement | "
+              "days better |")
+        print("|---|---|---|---|---|---|")
+        for r in backtest_aht(days, cutoffs, AHT_METHODS):
             print(f"| {r.cutoff:%H:%M} | {r.method} | {r.wape:.4f} | {r.wape_forecast:.4f} | "
                   f"{100 * r.improvement:+.1f} % | {r.days_better}/{r.days} |")
 

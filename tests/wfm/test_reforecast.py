@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from pilotage.errors import ParameterError
+from pilotage.wfm.call_records import read_handled_calls
 from pilotage.wfm.forecast import ForecastSettings, Holidays, QueueSeries
 from pilotage.wfm.history import low_days, read_history_csv
 from pilotage.wfm.reforecast import (
@@ -17,7 +18,9 @@ from pilotage.wfm.reforecast import (
     Method,
     ReforecastSettings,
     aht_level,
+    backtest_aht,
     backtest_reforecast,
+    day_ahead_aht,
     day_ahead_forecasts,
     reforecast_day,
     volume_level,
@@ -104,3 +107,22 @@ def test_reforecast_beats_the_day_ahead_forecast_on_real_series(
         assert default.wape < default.wape_forecast  # better than the forecast on average
         assert default.days_better > days / 2  # and on most days
         assert default.wape < ratio.wape  # shrinkage beats the plain ratio
+
+
+def test_aht_prior_never_loses_to_the_forecast_on_real_call_records(shared_dir: Path) -> None:
+    # docs/intraday.md "AHT" (python benchmarks/intraday_accuracy.py): handle-time WAPE of the
+    # rest of the day, anonymous-bank-1999 January–February, from the 29th day
+    calls = shared_dir / "data" / "anonymous-bank-1999"
+    history = read_handled_calls([calls / "anonymous_bank_1999_01.tsv",
+                                  calls / "anonymous_bank_1999_02.tsv"])
+    days = day_ahead_aht(QueueSeries.of(history, "anonymous-bank"),
+                         settings=ForecastSettings(holidays=Holidays.NONE), first_day=28)
+    assert len(days.days) == 31
+    rows = backtest_aht(days, [dt.time(9), dt.time(11), dt.time(14)],
+                        [ReforecastSettings(), ReforecastSettings(Method.RATIO)])
+    default = [r for r in rows if r.method.startswith("shrunk")]
+    ratio = [r for r in rows if r.method == "ratio"]
+    assert [round(r.wape, 4) for r in default] == [0.2096, 0.2152, 0.2309]
+    assert [round(r.wape_forecast, 4) for r in default] == [0.2111, 0.2184, 0.2320]
+    assert all(r.wape <= r.wape_forecast for r in default)
+    assert all(r.wape > r.wape_forecast for r in ratio)  # the plain ratio does harm
