@@ -257,3 +257,28 @@ def test_cli_prints_user_errors_without_traceback(busy: Workspace,
     assert exit_.value.code == 1
     err = capsys.readouterr().err
     assert "--at '25:00' is not a time of day" in err and "Traceback" not in err
+
+
+def test_cli_table_covers_every_queue_forecast_that_day(busy: Workspace,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["intraday", "-w", str(busy.root), "--day", str(DAY), "--at", "14:00"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    with busy.connect(read_only=True) as con:
+        queues = [r[0] for r in con.execute(
+            "SELECT DISTINCT queue_id FROM forecasts WHERE interval_start >= '2026-07-07 22:00' "
+            "AND interval_start < '2026-07-08 22:00'").fetchall()]
+    assert len(queues) == 7
+    for q in queues:
+        assert f"{q} 2026-07-08 at 14:00" in out
+    assert "Suggested actions" in out and "rest of the day: short" in out
+
+
+def test_cli_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["intraday", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--queue", "--day", "--at", "--sl", "--threshold-s", "--format"):
+        assert option in out
