@@ -16,7 +16,7 @@ from pilotage.cli.app import main
 from pilotage.demo import build_demo
 from pilotage.errors import InputError, ParameterError
 from pilotage.store import Batch, Workspace
-from pilotage.wfm.intraday import day_grid, day_state
+from pilotage.wfm.intraday import IntradaySettings, day_grid, day_state
 from pilotage.wfm.intraday_actions import ActionKind, plan_actions
 from pilotage.wfm.staffing import achieved_metrics
 
@@ -215,6 +215,22 @@ def test_autumn_dst_day_has_50_half_hours_and_counts_the_repeated_hour_twice(
     assert set(state.required[grid.observed:]) == {14.0}
     # 45 remaining half-hours need 14 each; the advisor covers 5 of them
     assert state.shortfall_agent_h() == pytest.approx((45 * 14 - 5) * 0.5)
+
+
+def test_patience_switches_the_requirement_to_erlang_a(tmp_path: Path) -> None:
+    day = dt.date(2026, 10, 25)
+    ws = _dst_workspace(tmp_path / "ws", day, per_interval=5)
+    settings = IntradaySettings(patience_s=300.0)
+    state = day_state(ws, "Q", day, dt.time(2, 30), settings=settings)
+    required = set(state.required[state.grid.observed:])
+    assert len(required) == 1
+    n = required.pop()
+    # reference-values.md §2.1 (pyworkforce Erlang A): at N = 14, patience 5 min, SL 0.916792,
+    # so Erlang A needs at most the 14 agents of Erlang C; N is the smallest meeting 80 %
+    sl = achieved_metrics(100, 180, [n - 1, n, 14], interval_min=30, threshold_s=20,
+                          patience_s=300).service_level
+    assert sl[0] < 0.8 <= sl[1] and sl[2] == pytest.approx(0.916792, abs=5e-7)
+    assert n <= 14
 
 
 def test_spring_dst_day_has_46_half_hours_and_refuses_a_cutoff_in_the_gap(
