@@ -12,6 +12,7 @@ import typer
 from pilotage.cli import demo, ingest, kpi, objectives, workspace
 from pilotage.cli.console import console, err_console
 from pilotage.cli.forecast import forecast_app
+from pilotage.cli.intraday import intraday
 from pilotage.cli.report import report
 from pilotage.cli.schedule import schedule
 from pilotage.cli.simulate import simulate
@@ -46,6 +47,7 @@ app.add_typer(forecast_app, name="forecast")
 app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
 app.command("schedule", help="Shift scheduling under labour rules.")(schedule)
 app.command("simulate", help="Simulate a day, a week or one interval (vs Erlang A).")(simulate)
+app.command("intraday", help="Re-forecast the rest of the day; gap and actions.")(intraday)
 
 
 def main(argv: list[str] | None = None) -> None:
