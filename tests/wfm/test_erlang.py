@@ -301,6 +301,9 @@ def test_erlang_a_probabilities_in_unit_interval_and_throughput_conserved(
 
 @given(a=st.floats(0.5, 400.0), extra=st.integers(1, 60), t=st.floats(0.0, 120.0))
 @example(a=0.998046875, extra=1, t=0.0)  # near capacity: found by Hypothesis in CI
+@example(a=233.99609375, extra=1, t=0.0)  # x ≈ 6e10: scipy's hyp1f1 gave NaN (Temme now)
+@example(a=54.9375, extra=1, t=0.0)  # x ≈ 9e8, 34 σ below: scipy's gammainc was 11 % off
+@example(a=1.9999999999999432, extra=1, t=0.0)  # critical load: the 1/√patience regime
 @settings(max_examples=150, deadline=None)
 def test_erlang_a_tends_to_erlang_c_as_patience_grows(a: float, extra: int, t: float) -> None:
     n = int(np.floor(a)) + extra
@@ -315,13 +318,15 @@ def test_erlang_a_tends_to_erlang_c_as_patience_grows(a: float, extra: int, t: f
         patience = scale * aht / max(n - a, 1e-3)
         m = erlang.erlang_a(n, lam, aht, patience, t)
         gaps.append(abs(float(m.p_wait) - c) + abs(float(m.service_level) - sl_c))
-    # the gap shrinks like 1/patience (100× more patience: at least 20× closer)
-    assert gaps[1] <= gaps[0] / 20 + 1e-7
+    # the gap shrinks like 1/patience (100× more patience: at least 20× closer); at critical load
+    # (N − A < 1e-3, e.g. A = 1.99999999999994, N = 2) like 1/√patience (at least 5× closer)
+    assert gaps[1] <= gaps[0] / (20 if n - a >= 1e-3 else 5) + 1e-7
     assert gaps[1] <= 1e-3
 
 
 @given(a=st.floats(0.05, 1500.0), t=st.floats(0.0, 300.0), patience=st.none() | st.floats(
     10.0, 2000.0))
+@example(a=1025.0, t=2.0, patience=1380.0)  # deep overload: SL ≈ 1e-12 must not dip
 @settings(max_examples=80, deadline=None)
 def test_service_level_is_non_decreasing_in_agents(a: float, t: float,
                                                    patience: float | None) -> None:

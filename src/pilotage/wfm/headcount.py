@@ -1,0 +1,208 @@
+"""Smallest headcounts per interval: the Erlang C ladder and a galloping search for Erlang A.
+
+Both answer "the smallest whole N whose goodness reaches a goal" for arrays of intervals at once,
+where goodness is a metric that grows with N (service level; answer speed 1/(1 + ASA/AHT);
+minus the abandonment rate). :mod:`pilotage.wfm.staffing` defines the goals and uses these.
+
+**Erlang C ladder.** Square-root staffing (Halfin–Whitt 1981) estimates N = A + β·√A, with
+β solving α(β)·e^(−β·τ) = 1 − SL, α(β) = 1/(1 + β·Φ(β)/φ(β)) and τ = √A·T/AHT (for an ASA
+target α(β)/β = ASA·√A/AHT). The curves τ(β) are explicit, so β comes from one interpolation
+in a table of 600 points. 1/B is brought by the forward Erlang B recursion to the rung just below
+the estimate (exact: see :func:`pilotage.wfm.erlang.erlang_b_ladder_start`), then the ladder
+climbs one agent at a time, each rung costing a few array operations (Erlang C from 1/B, the
+service-level exponential updated by a constant factor) until every goal is met; the rung below
+the first one meeting a goal is the one that did not, so the answer is minimal by construction.
+The estimate is never above the answer in practice (it is N or N − 1); where it is, the interval
+is climbed again from ⌊A⌋, where no goal can be met (no steady state).
+
+**Galloping search** (Erlang A, and any other monotone goodness): from a guess, probe N, N ∓ 1,
+N ∓ 2, N ∓ 4 … until the answer is bracketed, then bisect; each probe evaluates only the intervals
+still open. With a guess within one or two agents this is two or three evaluations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from pilotage.wfm import erlang
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+IndexArray = npt.NDArray[np.intp]
+
+SERVICE_LEVEL = "service_level"
+ASA = "asa"
+
+_BETA = np.geomspace(1e-4, 9.0, 600)
+_LOG_ALPHA = -np.log1p(_BETA * special.ndtr(_BETA) / (np.exp(-0.5 * _BETA ** 2)
+                                                      / np.sqrt(2.0 * np.pi)))
+
+
+def _beta_for(tau_grid: FloatArray, tau: FloatArray) -> FloatArray:
+    """β where the decreasing curve τ(β) of the grid reaches τ (clamped to the grid)."""
+    keep = np.flatnonzero(tau_grid >= -1.0)
+    return np.interp(tau, tau_grid[keep][::-1], _BETA[keep][::-1])
+
+
+def square_root_staffing(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatArray, *,
+                         service_level: float | None = None,
+                         asa_s: float | None = None) -> FloatArray:
+    """Halfin–Whitt estimate A + β·√A of the Erlang C headcount for one goal (SL or ASA)."""
+    root = np.sqrt(load_erl)
+    if service_level is not None:
+        tau_grid = (-np.log1p(-service_level) + _LOG_ALPHA) / _BETA
+        beta = _beta_for(tau_grid, root * threshold_s / aht_s)
+    elif asa_s is not None:
+        beta = _beta_for(np.exp(_LOG_ALPHA) / _BETA, asa_s * root / aht_s)
+    else:
+        raise ValueError("square_root_staffing needs service_level or asa_s")
+    return np.asarray(load_erl + beta * root, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Rungs:
+    """One goal: the smallest whole N meeting it and its goodness at N − 1 and at N."""
+
+    agents: IntArray
+    goodness_below: FloatArray
+    goodness_at: FloatArray
+
+
+@dataclass(frozen=True)
+class LadderTop:
+    """Where the Erlang C ladder stopped: the largest answer over the goals, and 1/B there."""
+
+    rungs: Mapping[str, Rungs]
+    agents: FloatArray
+    inverse_b: FloatArray
+
+
+def _erlang_c_goodness(name: str, n: FloatArray, load: FloatArray, inverse_b: FloatArray,
+                       decay: FloatArray) -> FloatArray:
+    """Goodness at N > A from 1/B: C = 1/(ρ + (1 − ρ)/B) ≤ 1 with ρ = A/N < 1."""
+    rho = load / n
+    c = 1.0 / (rho + (1.0 - rho) * inverse_b)
+    if name == SERVICE_LEVEL:
+        return 1.0 - c * decay  # decay = e^(−(N − A)·T/AHT) ≤ 1: in [0, 1]
+    return 1.0 / (1.0 + c / (n - load))  # answer speed: ASA/AHT = C/(N − A)
+
+
+def erlang_c_ladder(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatArray,
+                    needed: Mapping[str, FloatArray], first: FloatArray) -> LadderTop:
+    """Climb from rung ``first`` (whole, ≥ ⌊A⌋) until each goodness reaches ``needed``.
+
+    ``needed`` maps "service_level" and/or "asa" to the goodness to reach per interval (its goal
+    less a tolerance); loads are > 0.
+    """
+    size = load_erl.shape[0]
+    floor_a = np.floor(load_erl)
+    n = np.maximum(first, floor_a)
+    r = erlang.inverse_erlang_b_whole(n, load_erl)
+    names = list(needed)
+    found = {k: np.full(size, -1, dtype=np.int64) for k in names}
+    below = {k: np.zeros(size) for k in names}
+    at = {k: np.zeros(size) for k in names}
+    top_n = np.zeros(size)
+    top_inv_b = np.zeros(size)
+
+    a = load_erl
+    factor = np.exp(-threshold_s / aht_s)
+    decay = np.exp(-(n - a) * threshold_s / aht_s)  # n > A − 1: no overflow
+    above = n > a
+    safe_n = np.where(above, n, a + 1.0)
+    prev = [np.where(above, _erlang_c_goodness(k, safe_n, a, r, decay), 0.0) for k in names]
+    goals = [needed[k] for k in names]
+    # a goal met on a first rung above ⌊A⌋ may be met lower: climb again from ⌊A⌋ (no steady
+    # state there, so no goal is met)
+    redo = np.zeros(size, dtype=np.bool_)
+    for g, goal in zip(prev, goals, strict=True):
+        redo |= g >= goal
+    pos = np.flatnonzero(~redo)
+    if pos.size < size:
+        n, a, r, decay, factor = n[pos], a[pos], r[pos], decay[pos], factor[pos]
+        prev = [g[pos] for g in prev]
+        goals = [g[pos] for g in goals]
+    open_ = [np.ones(pos.size, dtype=np.bool_) for _ in names]
+    while pos.size:
+        n = n + 1.0
+        r = 1.0 + r * n / a
+        decay = decay * factor
+        still = np.zeros(pos.size, dtype=np.bool_)
+        for j, k in enumerate(names):
+            g = _erlang_c_goodness(k, n, a, r, decay)
+            hit = np.flatnonzero(open_[j] & (g >= goals[j]))
+            if hit.size:
+                where = pos[hit]
+                found[k][where] = n[hit].astype(np.int64)
+                below[k][where] = prev[j][hit]
+                at[k][where] = g[hit]
+                open_[j][hit] = False
+            still |= open_[j]
+            prev[j] = g
+        keep = np.flatnonzero(still)
+        if keep.size < pos.size:
+            done = np.flatnonzero(~still)
+            top_n[pos[done]] = n[done]
+            top_inv_b[pos[done]] = r[done]
+            pos, n, a, r, decay, factor = (pos[keep], n[keep], a[keep], r[keep], decay[keep],
+                                           factor[keep])
+            goals = [g[keep] for g in goals]
+            prev = [g[keep] for g in prev]
+            open_ = [o[keep] for o in open_]
+    if redo.any():
+        again = np.flatnonzero(redo)
+        sub = erlang_c_ladder(load_erl[again], aht_s[again], threshold_s[again],
+                              {k: v[again] for k, v in needed.items()}, floor_a[again])
+        for k in names:
+            found[k][again] = sub.rungs[k].agents
+            below[k][again] = sub.rungs[k].goodness_below
+            at[k][again] = sub.rungs[k].goodness_at
+        top_n[again] = sub.agents
+        top_inv_b[again] = sub.inverse_b
+    return LadderTop(rungs={k: Rungs(found[k], below[k], at[k]) for k in names}, agents=top_n,
+                     inverse_b=top_inv_b)
+
+
+def gallop(met: Callable[[IndexArray, FloatArray], npt.NDArray[np.bool_]], guess: FloatArray,
+           known_fail: FloatArray) -> IntArray:
+    """Smallest whole N > ``known_fail`` with ``met(index, N)``, searching out from ``guess``.
+
+    ``met(index, agents)`` evaluates the intervals ``index`` at ``agents``; it must be monotone
+    in N and true for N large enough. ``known_fail`` is −1 where N = 0 is not known to fail.
+    """
+    lo = np.asarray(known_fail, dtype=np.float64).copy()
+    hi = np.full(lo.shape, np.inf)
+    everyone = np.arange(lo.shape[0])
+    probe = np.maximum(np.round(guess), lo + 1.0)
+    ok = met(everyone, probe)
+    hi[ok] = probe[ok]
+    lo[~ok] = probe[~ok]
+    down = ok  # met at the guess: look below it, else above it
+    todo = everyone[~down | (hi - lo > 1.0)]
+    step = 1.0
+    for _ in range(1100):  # 2**1100 > any float: the target is met long before
+        if todo.size == 0:
+            break
+        d = down[todo]
+        probe = np.where(d, np.maximum(hi[todo] - step, lo[todo] + 1.0), lo[todo] + step)
+        ok = met(todo, probe)
+        hi[todo[ok]] = probe[ok]
+        lo[todo[~ok]] = probe[~ok]
+        todo = todo[np.where(d, ok & (hi[todo] - lo[todo] > 1.0), ~ok)]
+        step *= 2.0
+    else:  # pragma: no cover - a finite target is always met by enough agents
+        raise ArithmeticError("no headcount meets the target")
+    while True:  # bisect the brackets left
+        active = np.flatnonzero(hi - lo > 1.0)
+        if active.size == 0:
+            break
+        mid = np.floor((lo[active] + hi[active]) / 2.0)
+        ok = met(active, mid)
+        hi[active[ok]] = mid[ok]
+        lo[active[~ok]] = mid[~ok]
+    return hi.astype(np.int64)
