@@ -86,22 +86,27 @@ def _erlang_c_goodness(name: str, n: FloatArray, load: FloatArray, inverse_b: Fl
                        decay: FloatArray) -> FloatArray:
     """Goodness at N > A from 1/B: C = 1/(ρ + (1 − ρ)/B) ≤ 1 with ρ = A/N < 1."""
     rho = load / n
-    c = 1.0 / (rho + (1.0 - rho) * inverse_b)
+    denominator = rho + (1.0 - rho) * inverse_b  # 1/C ≥ 1
     if name == SERVICE_LEVEL:
-        return 1.0 - c * decay  # decay = e^(−(N − A)·T/AHT) ≤ 1: in [0, 1]
-    return 1.0 / (1.0 + c / (n - load))  # answer speed: ASA/AHT = C/(N − A)
+        return 1.0 - decay / denominator  # decay = e^(−(N − A)·T/AHT) ≤ 1: in [0, 1]
+    return 1.0 / (1.0 + 1.0 / (denominator * (n - load)))  # answer speed: ASA/AHT = C/(N − A)
 
 
 def erlang_c_ladder(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatArray,
-                    needed: Mapping[str, FloatArray], first: FloatArray) -> LadderTop:
+                    needed: Mapping[str, FloatArray], first: FloatArray,
+                    enough: FloatArray | None = None) -> LadderTop:
     """Climb from rung ``first`` (whole, ≥ ⌊A⌋) until each goodness reaches ``needed``.
 
     ``needed`` maps "service_level" and/or "asa" to the goodness to reach per interval (its goal
-    less a tolerance); loads are > 0.
+    less a tolerance); loads are > 0. ``enough`` is a headcount another constraint requires (the
+    occupancy cap): the ladder climbs at least to it, so its top is the overall answer, and a goal
+    already met on a first rung below it is left there (its ``agents`` is then only an upper
+    bound, below ``enough``: not needed).
     """
     size = load_erl.shape[0]
     floor_a = np.floor(load_erl)
     n = np.maximum(first, floor_a)
+    floor_n = np.zeros(size) if enough is None else enough
     r = erlang.inverse_erlang_b_whole(n, load_erl)
     names = list(needed)
     found = {k: np.full(size, -1, dtype=np.int64) for k in names}
@@ -119,15 +124,24 @@ def erlang_c_ladder(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatA
     goals = [needed[k] for k in names]
     # a goal met on a first rung above ⌊A⌋ may be met lower: climb again from ⌊A⌋ (no steady
     # state there, so no goal is met)
+    settled = n < floor_n  # a goal met here needs no lower rung: ``enough`` is above
     redo = np.zeros(size, dtype=np.bool_)
-    for g, goal in zip(prev, goals, strict=True):
-        redo |= g >= goal
+    open_ = []
+    for j, k in enumerate(names):
+        met = prev[j] >= goals[j]
+        redo |= met & ~settled
+        done_low = np.flatnonzero(met & settled)
+        found[k][done_low] = n[done_low].astype(np.int64)
+        below[k][done_low] = prev[j][done_low]
+        at[k][done_low] = prev[j][done_low]
+        open_.append(~met)
     pos = np.flatnonzero(~redo)
     if pos.size < size:
         n, a, r, decay, factor = n[pos], a[pos], r[pos], decay[pos], factor[pos]
         prev = [g[pos] for g in prev]
         goals = [g[pos] for g in goals]
-    open_ = [np.ones(pos.size, dtype=np.bool_) for _ in names]
+        open_ = [o[pos] for o in open_]
+    floor_n = floor_n[pos]
     while pos.size:
         n = n + 1.0
         r = 1.0 + r * n / a
@@ -144,6 +158,7 @@ def erlang_c_ladder(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatA
                 open_[j][hit] = False
             still |= open_[j]
             prev[j] = g
+        still |= n < floor_n
         keep = np.flatnonzero(still)
         if keep.size < pos.size:
             done = np.flatnonzero(~still)
@@ -154,10 +169,12 @@ def erlang_c_ladder(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatA
             goals = [g[keep] for g in goals]
             prev = [g[keep] for g in prev]
             open_ = [o[keep] for o in open_]
+            floor_n = floor_n[keep]
     if redo.any():
         again = np.flatnonzero(redo)
         sub = erlang_c_ladder(load_erl[again], aht_s[again], threshold_s[again],
-                              {k: v[again] for k, v in needed.items()}, floor_a[again])
+                              {k: v[again] for k, v in needed.items()}, floor_a[again],
+                              None if enough is None else enough[again])
         for k in names:
             found[k][again] = sub.rungs[k].agents
             below[k][again] = sub.rungs[k].goodness_below

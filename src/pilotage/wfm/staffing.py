@@ -361,15 +361,19 @@ def _erlang_c_requirement(work: Workload, threshold_s: FloatArray, kinds: list[C
         rung = np.ceil(estimate) - 1.0
         first = rung if first is None else np.minimum(first, rung)
     assert first is not None  # Erlang C targets always include SL or ASA
-    top = headcount.erlang_c_ladder(load, aht, threshold_s,
-                                    {k.value: _needed(g) for k, g in goals.items()}, first)
     out: dict[Constraint, tuple[IntArray, FloatArray]] = {}
+    enough = None
+    if Constraint.OCCUPANCY in kinds:  # start at the cap where it is higher: one rung to go
+        out[Constraint.OCCUPANCY] = _occupancy_cap(work, target)
+        enough = out[Constraint.OCCUPANCY][0].astype(np.float64)
+        first = np.maximum(first, enough - 1.0)
+    top = headcount.erlang_c_ladder(load, aht, threshold_s,
+                                    {k.value: _needed(g) for k, g in goals.items()}, first,
+                                    enough)
     for k, goal in goals.items():
         rungs = top.rungs[k.value]
         out[k] = rungs.agents, _fractional(rungs.agents, goal, rungs.goodness_below,
                                            rungs.goodness_at)
-    if Constraint.OCCUPANCY in kinds:
-        out[Constraint.OCCUPANCY] = _occupancy_cap(work, target)
 
     def metrics_at(agents: IntArray) -> StaffingMetrics:
         n = agents.astype(np.float64)
