@@ -185,41 +185,56 @@ def erlang_c_ladder(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatA
                      inverse_b=top_inv_b)
 
 
-def gallop(met: Callable[[IndexArray, FloatArray], npt.NDArray[np.bool_]], guess: FloatArray,
-           known_fail: FloatArray) -> IntArray:
-    """Smallest whole N > ``known_fail`` with ``met(index, N)``, searching out from ``guess``.
+def gallop(goodness: Callable[[IndexArray, FloatArray], FloatArray], needed: FloatArray,
+           guess: FloatArray, known_fail: FloatArray) -> Rungs:
+    """Smallest whole N > ``known_fail`` whose goodness reaches ``needed``, searched from ``guess``.
 
-    ``met(index, agents)`` evaluates the intervals ``index`` at ``agents``; it must be monotone
-    in N and true for N large enough. ``known_fail`` is −1 where N = 0 is not known to fail.
+    ``goodness(index, agents)`` evaluates the intervals ``index`` at ``agents``; it must grow with
+    N and reach ``needed`` for N large enough. ``known_fail`` is −1 where N = 0 is not known to
+    fail. From the guess, steps of ⌈√guess / 4⌉ agents, doubling, bracket the answer; then the
+    chord between the bracket's goodness values points at the next probe (a concave goodness is
+    approached from above, a convex one from below, so the rung next to the answer comes next),
+    with a bisection every third round. ``goodness_below`` is NaN where N − 1 was not probed.
     """
+    size = np.asarray(known_fail).shape[0]
     lo = np.asarray(known_fail, dtype=np.float64).copy()
-    hi = np.full(lo.shape, np.inf)
-    everyone = np.arange(lo.shape[0])
-    probe = np.maximum(np.round(guess), lo + 1.0)
-    ok = met(everyone, probe)
-    hi[ok] = probe[ok]
-    lo[~ok] = probe[~ok]
-    down = ok  # met at the guess: look below it, else above it
-    todo = everyone[~down | (hi - lo > 1.0)]
-    step = 1.0
-    for _ in range(1100):  # 2**1100 > any float: the target is met long before
-        if todo.size == 0:
+    hi = np.full(size, np.inf)
+    g_lo = np.full(size, np.nan)
+    g_hi = np.full(size, np.nan)
+
+    def probe(where: IndexArray, agents: FloatArray) -> None:
+        g = goodness(where, agents)
+        ok = g >= needed[where]
+        hi[where[ok]], g_hi[where[ok]] = agents[ok], g[ok]
+        lo[where[~ok]], g_lo[where[~ok]] = agents[~ok], g[~ok]
+
+    everyone = np.arange(size)
+    probe(everyone, np.maximum(np.round(guess), lo + 1.0))
+    step = np.maximum(np.ceil(np.sqrt(np.maximum(guess, 0.0)) / 4.0), 1.0)
+    for _ in range(1100):  # bracket; 2**1100 > any float: met long before
+        up = np.flatnonzero(~np.isfinite(hi))
+        down = np.flatnonzero(np.isfinite(hi) & np.isnan(g_lo) & (hi - lo > 1.0))
+        if up.size == 0 and down.size == 0:
             break
-        d = down[todo]
-        probe = np.where(d, np.maximum(hi[todo] - step, lo[todo] + 1.0), lo[todo] + step)
-        ok = met(todo, probe)
-        hi[todo[ok]] = probe[ok]
-        lo[todo[~ok]] = probe[~ok]
-        todo = todo[np.where(d, ok & (hi[todo] - lo[todo] > 1.0), ~ok)]
-        step *= 2.0
+        where = np.concatenate([up, down])
+        agents = np.concatenate([lo[up] + step[up],
+                                 np.maximum(hi[down] - step[down], lo[down] + 1.0)])
+        step[where] *= 2.0
+        probe(where, agents)
     else:  # pragma: no cover - a finite target is always met by enough agents
         raise ArithmeticError("no headcount meets the target")
-    while True:  # bisect the brackets left
+    for round_ in range(1100):  # refine the brackets left
         active = np.flatnonzero(hi - lo > 1.0)
         if active.size == 0:
             break
-        mid = np.floor((lo[active] + hi[active]) / 2.0)
-        ok = met(active, mid)
-        hi[active[ok]] = mid[ok]
-        lo[active[~ok]] = mid[~ok]
-    return hi.astype(np.int64)
+        l, h = lo[active], hi[active]
+        mid = np.floor((l + h) / 2.0)
+        if round_ % 3 == 2:
+            agents = mid
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = l + (needed[active] - g_lo[active]) / (g_hi[active] - g_lo[active]) * (h - l)
+            agents = np.where(np.isfinite(x), np.clip(np.ceil(x), l + 1.0, h - 1.0), mid)
+        probe(active, agents)
+    return Rungs(agents=hi.astype(np.int64), goodness_below=np.where(hi - lo == 1.0, g_lo, np.nan),
+                 goodness_at=g_hi)

@@ -285,11 +285,10 @@ def _gallop_agents(work: Workload, threshold_s: FloatArray, kind: Constraint,
                    target: StaffingTarget, guess: FloatArray) -> tuple[IntArray, FloatArray]:
     """Smallest whole N meeting one constraint (any model) by a galloping search from a guess."""
     goal = _goal(kind, target, work.aht_s)
-    needed = _needed(goal)
 
-    def met(idx: npt.NDArray[np.intp], agents: FloatArray) -> BoolArray:
+    def goodness(idx: npt.NDArray[np.intp], agents: FloatArray) -> FloatArray:
         m = _metrics(work.take(idx), agents, threshold_s[idx])
-        return np.asarray(_goodness(kind, m, work.aht_s[idx]) >= needed[idx])
+        return _goodness(kind, m, work.aht_s[idx])
 
     load = work.load_erl
     # a bound known to fail (−1: N = 0 not known to); zero agents have no occupancy but cannot
@@ -300,16 +299,12 @@ def _gallop_agents(work: Workload, threshold_s: FloatArray, kind: Constraint,
         known_fail = np.where(load > 0, np.floor(load), -1.0)
     else:
         known_fail = np.full(len(work), -1.0)
-    agents = headcount.gallop(met, guess, known_fail)
-    pos = np.flatnonzero(agents > 0)
-    frac = agents.astype(np.float64)
-    if pos.size:
-        sub = work.take(pos)
-        hi = agents[pos].astype(np.float64)
-        g_hi = _goodness(kind, _metrics(sub, hi, threshold_s[pos]), sub.aht_s)
-        g_lo = _goodness(kind, _metrics(sub, hi - 1.0, threshold_s[pos]), sub.aht_s)
-        frac[pos] = _fractional(agents[pos], goal[pos], g_lo, g_hi)
-    return agents, frac
+    rungs = headcount.gallop(goodness, _needed(goal), guess, known_fail)
+    agents, g_lo = rungs.agents, rungs.goodness_below.copy()
+    missing = np.flatnonzero(np.isnan(g_lo) & (agents > 0))  # N − 1 was the known bound
+    if missing.size:
+        g_lo[missing] = goodness(missing, agents[missing] - 1.0)
+    return agents, _fractional(agents, goal, g_lo, rungs.goodness_at)
 
 
 def _erlang_a_guess(work: Workload, threshold_s: FloatArray, kind: Constraint,
