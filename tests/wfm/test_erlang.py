@@ -108,6 +108,10 @@ def test_contactcenters_mmc_example_exact_values() -> None:
     assert erlang.erlang_c_asa_s(12, 8.4, 120) / 60 == pytest.approx(0.1022, abs=5e-5)
     # the simulated 95 % CI of SL (0.900, 0.904) is a finite-horizon figure: formulas are close
     assert abs(float(erlang.erlang_c_service_level(12, 8.4, 120, 20)) - 0.902) < 0.005
+    # REF §1.4: exact occupancy 0.700 (simulated 0.695, CI 0.694–0.697); simulated speed of
+    # answer 0.099 min (CI 0.097–0.102) against the exact 0.1022
+    assert 8.4 / 12 == pytest.approx(0.700, abs=5e-4)
+    assert abs(float(erlang.erlang_c_asa_s(12, 8.4, 120)) / 60 - 0.099) < 0.005
 
 
 def test_erlang_c_at_or_above_capacity_is_typed_not_a_sentinel() -> None:
@@ -196,6 +200,10 @@ def test_erlang_a_contactcenters_mmc_abandonment_example() -> None:
     assert float(m.service_level) == pytest.approx(0.94527, abs=5e-6)
     # simulated abandoned calls per day 58.609 ⇒ ≈ 0.0291 of 2016 arrivals (finite horizon)
     assert abs(float(m.p_abandon) - 58.609 / 2016) < 0.001
+    # REF §2.3 simulated: occupancy 0.675 (CI 0.674–0.677); SL = served within 20 s / served
+    # 0.975, i.e. our answered-within-T over all arrivals divided by 1 − P(ab)
+    assert abs(float(m.occupancy) - 0.675) < 0.006
+    assert float(m.service_level) / (1 - float(m.p_abandon)) == pytest.approx(0.975, abs=0.001)
 
 
 def test_erlang_a_callcentretools_spot_values() -> None:

@@ -227,14 +227,15 @@ def gallop(goodness: Callable[[IndexArray, FloatArray], FloatArray], needed: Flo
         active = np.flatnonzero(hi - lo > 1.0)
         if active.size == 0:
             break
-        l, h = lo[active], hi[active]
-        mid = np.floor((l + h) / 2.0)
+        low, high = lo[active], hi[active]
+        mid = np.floor((low + high) / 2.0)
         if round_ % 3 == 2:
             agents = mid
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
-                x = l + (needed[active] - g_lo[active]) / (g_hi[active] - g_lo[active]) * (h - l)
-            agents = np.where(np.isfinite(x), np.clip(np.ceil(x), l + 1.0, h - 1.0), mid)
+                x = low + ((needed[active] - g_lo[active]) / (g_hi[active] - g_lo[active])
+                           * (high - low))
+            agents = np.where(np.isfinite(x), np.clip(np.ceil(x), low + 1.0, high - 1.0), mid)
         probe(active, agents)
     return Rungs(agents=hi.astype(np.int64), goodness_below=np.where(hi - lo == 1.0, g_lo, np.nan),
                  goodness_at=g_hi)

@@ -303,7 +303,7 @@ def _gallop_agents(work: Workload, threshold_s: FloatArray, kind: Constraint,
     agents, g_lo = rungs.agents, rungs.goodness_below.copy()
     missing = np.flatnonzero(np.isnan(g_lo) & (agents > 0))  # N − 1 was the known bound
     if missing.size:
-        g_lo[missing] = goodness(missing, agents[missing] - 1.0)
+        g_lo[missing] = goodness(missing, agents[missing].astype(np.float64) - 1.0)
     return agents, _fractional(agents, goal, g_lo, rungs.goodness_at)
 
 
