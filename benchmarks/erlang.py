@@ -8,12 +8,16 @@ would for many intervals. Both return, per interval, the agents before and after
 service level, the occupancy and the probability of waiting (ours also the ASA, the fractional
 agents and the binding constraint). The answers are checked to be the same before any time is
 printed. Runs are interleaved (ours, theirs, ours, …) so that machine load hits both sides alike;
-the best time of each side and the median of the per-run ratios are printed. Imports are outside
-the timings; each library's import time, measured in a fresh interpreter, is printed apart.
+both sides are single-threaded, and each is timed in CPU seconds of this process
+(``time.process_time``: what a shared machine's other jobs do not inflate) and in wall-clock
+seconds; the best of each side and the median of the per-run ratios are printed. Imports are
+outside the timings; each library's import time, measured in a fresh interpreter, is printed
+apart.
 
 Erlang A (plan mode with a patience): pyworkforce 0.5.1 has no Erlang A requirement, so the
 baseline is its Erlang C loop on the same intervals (the closest question it answers), timed in
-the same process. Every Erlang A answer is checked minimal (target met at N, not at N − 1).
+the same process (ratio of CPU times). Every Erlang A answer is checked minimal (target met at N, not
+at N − 1).
 """
 
 from __future__ import annotations
@@ -44,17 +48,26 @@ def _import_seconds(module: str) -> float:
     return float(out.stdout.strip())
 
 
+class Timing:
+    """Wall-clock and CPU seconds of repeated runs of one side."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        self.cpu.append(time.process_time() - c0)
+        self.wall.append(time.perf_counter() - w0)
+
+
 def _interleaved(ours: Callable[[], Any], peer: Callable[[], Any],
-                 repeat: int) -> tuple[list[float], list[float]]:
-    t_ours: list[float] = []
-    t_peer: list[float] = []
+                 repeat: int) -> tuple[Timing, Timing]:
+    t_ours, t_peer = Timing(), Timing()
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        ours()
-        t_ours.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        peer()
-        t_peer.append(time.perf_counter() - t0)
+        t_ours.run(ours)
+        t_peer.run(peer)
     return t_ours, t_peer
 
 
@@ -131,22 +144,26 @@ def main() -> None:
           f"load average at start {os.getloadavg()[0]:.2f}")
     print(_check_erlang_c(ours(), peer()))
     t_ours, t_peer = _interleaved(ours, peer, args.repeat)
-    ratios = [p / o for o, p in zip(t_ours, t_peer, strict=True)]
-    print(f"\nErlang C, {args.repeat} interleaved runs each")
-    print(f"{'implementation':<44}{'best s':>10}{'median s':>10}")
-    print(f"{'pyworkforce 0.5.1 ErlangC loop':<44}{min(t_peer):>10.4f}"
-          f"{statistics.median(t_peer):>10.4f}")
-    print(f"{'pilotage required_agents (numpy)':<44}{min(t_ours):>10.4f}"
-          f"{statistics.median(t_ours):>10.4f}")
-    print(f"ratio: {min(t_peer) / min(t_ours):.1f}x (best vs best), "
-          f"{statistics.median(ratios):.1f}x (median of per-run ratios)")
+    print(f"\nErlang C, {args.repeat} interleaved runs of each side (best and median seconds)")
+    print(f"{'implementation':<36}{'CPU best':>10}{'CPU med':>10}{'wall best':>11}"
+          f"{'wall med':>10}")
+    for name, tm in (("pyworkforce 0.5.1 ErlangC loop", t_peer),
+                     ("pilotage required_agents (numpy)", t_ours)):
+        print(f"{name:<36}{min(tm.cpu):>10.4f}{statistics.median(tm.cpu):>10.4f}"
+              f"{min(tm.wall):>11.4f}{statistics.median(tm.wall):>10.4f}")
+    cpu_ratios = [p / o for o, p in zip(t_ours.cpu, t_peer.cpu, strict=True)]
+    wall_ratios = [p / o for o, p in zip(t_ours.wall, t_peer.wall, strict=True)]
+    print(f"ratio (CPU time): {min(t_peer.cpu) / min(t_ours.cpu):.1f}x best vs best, "
+          f"{statistics.median(cpu_ratios):.1f}x median of per-run ratios")
+    print(f"ratio (wall clock): {min(t_peer.wall) / min(t_ours.wall):.1f}x best vs best, "
+          f"{statistics.median(wall_ratios):.1f}x median of per-run ratios")
 
     print(f"\nErlang A (patience {PATIENCE_S:g} s), same intervals; baseline: pyworkforce's "
           "Erlang C loop (it has no Erlang A)")
-    print(f"{'target':<44}{'best s':>10}{'median s':>10}{'ratio':>9}")
+    print(f"{'pilotage Erlang A, target':<50}{'CPU best':>10}{'wall best':>11}{'ratio':>8}")
     for label, a_target in (
             ("SL 80/20 + occupancy 85 %", target),
-            (f"SL 80/20 + abandon ≤ {MAX_ABANDON:.0%} + occupancy 85 %",
+            (f"SL 80/20 + abandon ≤ {MAX_ABANDON:.0%} + occ. 85 %",
              StaffingTarget(service_level=SL, threshold_s=THRESHOLD_S, max_abandon=MAX_ABANDON,
                             max_occupancy=MAX_OCC))):
         def ours_a(t: StaffingTarget = a_target) -> StaffingRequirement:
@@ -154,8 +171,8 @@ def main() -> None:
                                    shrinkage=SHRINK, patience_s=PATIENCE_S)
         _check_minimal(ours_a(), volume, aht_s, a_target)
         t_a, t_p = _interleaved(ours_a, peer, max(2, args.repeat // 2))
-        print(f"{'pilotage Erlang A, ' + label:<44}{min(t_a):>10.4f}"
-              f"{statistics.median(t_a):>10.4f}{min(t_p) / min(t_a):>8.1f}x")
+        print(f"{label:<50}{min(t_a.cpu):>10.4f}{min(t_a.wall):>11.4f}"
+              f"{min(t_p.cpu) / min(t_a.cpu):>7.1f}x")
     print("every Erlang A answer checked minimal (target met at N, not at N − 1)")
 
     print(f"\nimport (fresh interpreter, not in the timings): pyworkforce.queuing "

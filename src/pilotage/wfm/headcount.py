@@ -43,10 +43,21 @@ _LOG_ALPHA = -np.log1p(_BETA * special.ndtr(_BETA) / (np.exp(-0.5 * _BETA ** 2)
                                                       / np.sqrt(2.0 * np.pi)))
 
 
+_LOOKUP = 1024  # β tabulated at t = τ/(1 + τ) = 0, 1/1023, …, 1
+
+
 def _beta_for(tau_grid: FloatArray, tau: FloatArray) -> FloatArray:
-    """β where the decreasing curve τ(β) of the grid reaches τ (clamped to the grid)."""
-    keep = np.flatnonzero(tau_grid >= -1.0)
-    return np.interp(tau, tau_grid[keep][::-1], _BETA[keep][::-1])
+    """β where the decreasing curve τ(β) of the grid reaches τ ≥ 0.
+
+    The curve is resampled on a uniform grid of t = τ/(1 + τ) ∈ [0, 1], so each interval costs
+    a multiplication and a linear interpolation between two table entries (no search).
+    """
+    keep = np.flatnonzero(tau_grid >= 0.0)
+    t_grid = tau_grid[keep] / (1.0 + tau_grid[keep])
+    table = np.interp(np.linspace(0.0, 1.0, _LOOKUP), t_grid[::-1], _BETA[keep][::-1])
+    position = tau / (1.0 + tau) * (_LOOKUP - 1)
+    low = np.minimum(position.astype(np.intp), _LOOKUP - 2)
+    return np.asarray(table[low] + (position - low) * (table[low + 1] - table[low]))
 
 
 def square_root_staffing(load_erl: FloatArray, aht_s: FloatArray, threshold_s: FloatArray, *,
@@ -56,9 +67,9 @@ def square_root_staffing(load_erl: FloatArray, aht_s: FloatArray, threshold_s: F
     root = np.sqrt(load_erl)
     if service_level is not None:
         tau_grid = (-np.log1p(-service_level) + _LOG_ALPHA) / _BETA
-        beta = _beta_for(tau_grid, root * threshold_s / aht_s)
+        beta = _beta_for(tau_grid, root * (threshold_s / aht_s))
     elif asa_s is not None:
-        beta = _beta_for(np.exp(_LOG_ALPHA) / _BETA, asa_s * root / aht_s)
+        beta = _beta_for(np.exp(_LOG_ALPHA) / _BETA, root * (asa_s / aht_s))
     else:
         raise ValueError("square_root_staffing needs service_level or asa_s")
     return np.asarray(load_erl + beta * root, dtype=np.float64)
