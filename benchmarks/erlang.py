@@ -1,6 +1,6 @@
 """Required agents + achieved metrics over 10,000 intervals: pilotage (vectorised) vs pyworkforce.
 
-Run: ``python benchmarks/erlang.py [--intervals 10000] [--repeat 5]``.
+Run: ``python benchmarks/erlang.py [--intervals 10000] [--repeat 7]``.
 
 Erlang C: the same intervals and target go to our ``required_agents`` (one call, all intervals)
 and to pyworkforce 0.5.1 ``ErlangC(...).required_positions(...)`` in a loop, the way a user
@@ -119,7 +119,7 @@ def _check_minimal(req: StaffingRequirement, volume: np.ndarray, aht_s: np.ndarr
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--intervals", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5, help="interleaved runs of each side")
+    parser.add_argument("--repeat", type=int, default=7, help="interleaved runs of each side")
     args = parser.parse_args()
     size = args.intervals
 

@@ -151,6 +151,8 @@ _FORGET_SD = 7.0
 # one rung costs 4 array operations; past this many, one incomplete gamma evaluation is cheaper
 # (and is exact to ~1e-15 at and above the load, where the ladder is used)
 _LADDER_MAX_STEPS = 256
+_COST_RATIO = 10  # one more climbing round costs about as much as this many direct evaluations
+_SHARE = 20  # at most 1/20 of the climbs are cut
 
 
 def erlang_b_ladder_start(load_erl: ArrayLike, agents: ArrayLike | None = None
@@ -188,8 +190,9 @@ def advance_inverse_erlang_b(inverse_b: FloatArray, n_from: FloatArray, steps: n
     key = np.minimum(steps, 32767).astype(np.int16)  # radix sort on 16 bits
     order = np.argsort(-key, kind="stable")
     ranked = steps[order]  # longest first
-    head = ranked[: max(1, ranked.size // 20)]
-    limit = min(_LADDER_MAX_STEPS, int(head[int(np.argmin(10 * head + np.arange(head.size)))]))
+    head = ranked[: max(1, ranked.size // _SHARE)]
+    limit = min(_LADDER_MAX_STEPS,
+                int(head[int(np.argmin(_COST_RATIO * head + np.arange(head.size)))]))
     n_far = int(np.searchsorted(-ranked, -limit, side="left"))  # ranked > limit
     if n_far:
         far = order[:n_far]
