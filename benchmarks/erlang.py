@@ -16,8 +16,8 @@ apart.
 
 Erlang A (plan mode with a patience): pyworkforce 0.5.1 has no Erlang A requirement, so the
 baseline is its Erlang C loop on the same intervals (the closest question it answers), timed in
-the same process (ratio of CPU times). Every Erlang A answer is checked minimal (target met at N, not
-at N − 1).
+the same process (ratio of CPU times). Every Erlang A answer is checked minimal (target met at
+N, not at N − 1).
 """
 
 from __future__ import annotations
