@@ -4,7 +4,9 @@ Every function takes numpy arrays (or scalars) that broadcast together, one elem
 and returns float64 arrays. Nothing here uses factorials: the Poisson terms are computed in log
 space with Loader's saddle-point method (``stirlerr`` / ``bd0``, as in R's ``dpois``) and the
 sums with the regularised incomplete gamma functions of :mod:`scipy.special`, so loads of
-thousands of Erlangs are exact to about 1e-12.
+thousands of Erlangs are exact to about 1e-12. At whole N near the load (the staffing search and
+Erlang A), Erlang B comes from its forward recursion started where it forgets its start
+(:func:`inverse_erlang_b_whole`): cheaper than the incomplete gamma function and exact to ~1e-14.
 
 Notation (see ``docs/staffing.md``): ``load_erl`` A = λ·AHT offered load in Erlangs, ``agents`` N,
 ``threshold_s`` T the service-level threshold, ``patience_s`` the mean (exponential) patience,

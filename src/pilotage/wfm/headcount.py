@@ -6,18 +6,20 @@ minus the abandonment rate). :mod:`pilotage.wfm.staffing` defines the goals and 
 
 **Erlang C ladder.** Square-root staffing (Halfin–Whitt 1981) estimates N = A + β·√A, with
 β solving α(β)·e^(−β·τ) = 1 − SL, α(β) = 1/(1 + β·Φ(β)/φ(β)) and τ = √A·T/AHT (for an ASA
-target α(β)/β = ASA·√A/AHT). The curves τ(β) are explicit, so β comes from one interpolation
-in a table of 600 points. 1/B is brought by the forward Erlang B recursion to the rung just below
-the estimate (exact: see :func:`pilotage.wfm.erlang.erlang_b_ladder_start`), then the ladder
-climbs one agent at a time, each rung costing a few array operations (Erlang C from 1/B, the
-service-level exponential updated by a constant factor) until every goal is met; the rung below
-the first one meeting a goal is the one that did not, so the answer is minimal by construction.
-The estimate is never above the answer in practice (it is N or N − 1); where it is, the interval
-is climbed again from ⌊A⌋, where no goal can be met (no steady state).
+target α(β)/β = ASA·√A/AHT). The curves τ(β) are explicit, so β comes from a 1,024-entry table
+in t = τ/(1 + τ). 1/B is brought by the forward Erlang B recursion to the rung just below the
+estimate, or below the occupancy cap when that is higher (exact: see
+:func:`pilotage.wfm.erlang.erlang_b_ladder_start`). Then the ladder climbs one agent at a time,
+each rung costing a few array operations (Erlang C from 1/B, the service-level exponential
+updated by a constant factor), until every goal is met and the cap reached. The rung below the
+first one meeting a goal is one where it failed, so the answer is minimal by construction. The
+estimate is the answer or one below it in practice; where a goal is already met on the first
+rung, the interval is climbed again from ⌊A⌋, where no goal can be met (no steady state).
 
-**Galloping search** (Erlang A, and any other monotone goodness): from a guess, probe N, N ∓ 1,
-N ∓ 2, N ∓ 4 … until the answer is bracketed, then bisect; each probe evaluates only the intervals
-still open. With a guess within one or two agents this is two or three evaluations.
+**Galloping search** (Erlang A, and any other monotone goodness): from a guess, steps of
+⌈√guess/4⌉ agents, doubling, bracket the answer; then chord steps (with a bisection every third
+round) close the bracket. Each probe evaluates only the intervals still open, and the goodness
+seen at N − 1 and N is kept for the fractional answer.
 """
 
 from __future__ import annotations
