@@ -135,18 +135,21 @@ def test_required_agents_for_thousands_of_erlangs_is_minimal() -> None:
 
 
 @st.composite
-def targets(draw: st.DrawFn) -> StaffingTarget:
+def targets(draw: st.DrawFn, abandon: bool = False) -> StaffingTarget:
     sl = draw(st.none() | st.floats(0.05, 0.99))
     asa = draw(st.floats(1.0, 300.0)) if sl is None else draw(st.none() | st.floats(1.0, 300.0))
+    max_abandon = draw(st.none() | st.floats(0.005, 0.5)) if abandon else None
     return StaffingTarget(service_level=sl, threshold_s=draw(st.floats(0.0, 120.0)), asa_s=asa,
+                          max_abandon=max_abandon,
                           max_occupancy=draw(st.sampled_from([1.0, 0.95, 0.85, 0.7])))
 
 
-@given(target=targets(), vol=st.floats(0.5, 5000.0), aht=st.floats(20.0, 900.0),
+@given(data=st.data(), vol=st.floats(0.5, 5000.0), aht=st.floats(20.0, 900.0),
        patience=st.none() | st.floats(10.0, 1200.0))
 @settings(max_examples=150, deadline=None)
-def test_required_agents_are_minimal(target: StaffingTarget, vol: float, aht: float,
+def test_required_agents_are_minimal(data: st.DataObject, vol: float, aht: float,
                                      patience: float | None) -> None:
+    target = data.draw(targets(abandon=patience is not None))
     req = required_agents(vol, aht, target, patience_s=patience)
     n = int(req.agents[0])
     assert math.ceil(req.agents_fractional[0] - 1e-9) == n
@@ -161,6 +164,8 @@ def test_required_agents_are_minimal(target: StaffingTarget, vol: float, aht: fl
             ok &= m.service_level[i] >= target.service_level - 1e-12
         if target.asa_s is not None:
             ok &= m.asa_s[i] <= target.asa_s * (1 + 1e-12)
+        if target.max_abandon is not None:
+            ok &= m.p_abandon[i] <= target.max_abandon + 1e-12
         return bool(ok)
 
     assert meets(0)

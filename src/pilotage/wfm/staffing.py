@@ -24,15 +24,17 @@ a patience.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pilotage.errors import ParameterError
-from pilotage.wfm import erlang
+from pilotage.wfm import erlang, headcount
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -102,11 +104,11 @@ class Workload:
     def model(self) -> QueueModel:
         return QueueModel.ERLANG_C if self.patience_s is None else QueueModel.ERLANG_A
 
-    @property
+    @cached_property
     def arrival_rate_per_s(self) -> FloatArray:
         return self.volume / (self.interval_min * 60.0)
 
-    @property
+    @cached_property
     def load_erl(self) -> FloatArray:
         return self.arrival_rate_per_s * self.aht_s
 
@@ -147,8 +149,8 @@ def _metrics(work: Workload, agents: FloatArray, threshold_s: FloatArray) -> Sta
         gap = np.where(stable, agents - load, 1.0)
         sl = np.where(stable, np.clip(1.0 - p_wait * np.exp(-gap * threshold_s / work.aht_s),
                                       0.0, 1.0), 0.0)
-        asa = np.where(stable, np.where(p_wait > 0, p_wait * work.aht_s / gap, 0.0), np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
+            asa = np.where(stable, np.where(p_wait > 0, p_wait * work.aht_s / gap, 0.0), np.inf)
             occ = np.where(agents > 0, np.minimum(load / agents, 1.0), 0.0)
         occ = np.where(load <= 0, 0.0, occ)
         p_ab = np.zeros_like(load)
@@ -255,69 +257,126 @@ def _goal(kind: Constraint, target: StaffingTarget, aht_s: FloatArray) -> FloatA
 
 
 _RTOL = 1e-12  # a target met to 12 digits is met (e.g. occupancy 0.85 exactly at N = A/0.85)
+_CODES = np.array([c.value for c in Constraint])  # binding constraint names by code
+_NO_LOAD = list(Constraint).index(Constraint.NO_LOAD)
 
 
-def _smallest_agents(work: Workload, threshold_s: FloatArray, kind: Constraint,
-                     target: StaffingTarget) -> tuple[IntArray, FloatArray]:
-    """Smallest whole N meeting one constraint per interval, and its fractional value."""
-    n_int = len(work)
+def _needed(goal: FloatArray) -> FloatArray:
+    return goal - _RTOL * np.maximum(1.0, np.abs(goal))
+
+
+def _fractional(agents: IntArray, goal: FloatArray, g_lo: FloatArray,
+                g_hi: FloatArray) -> FloatArray:
+    """N − 1 + t, t ∈ (0, 1] where the line from goodness at N − 1 to N reaches the goal."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (goal - g_lo) / (g_hi - g_lo)
+    t = np.where(np.isfinite(t), np.clip(t, 0.0, 1.0), 1.0)
+    t = np.where(t <= 0.0, np.nextafter(0.0, 1.0), t)
+    return np.where(agents > 0, agents - 1.0 + t, 0.0)
+
+
+def _occupancy_cap(work: Workload, target: StaffingTarget) -> tuple[IntArray, FloatArray]:
+    """Erlang C occupancy cap in closed form: ceil(A / max occupancy), at least 1."""
+    exact = work.load_erl / target.max_occupancy
+    return np.maximum(_ceil(exact), 1), exact
+
+
+def _gallop_agents(work: Workload, threshold_s: FloatArray, kind: Constraint,
+                   target: StaffingTarget, guess: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Smallest whole N meeting one constraint (any model) by a galloping search from a guess."""
     goal = _goal(kind, target, work.aht_s)
 
-    def met(idx: npt.NDArray[np.intp], agents: FloatArray) -> BoolArray:
+    def goodness(idx: npt.NDArray[np.intp], agents: FloatArray) -> FloatArray:
         m = _metrics(work.take(idx), agents, threshold_s[idx])
-        g = _goodness(kind, m, work.aht_s[idx])
-        return np.asarray(g >= goal[idx] - _RTOL * np.maximum(1.0, np.abs(goal[idx])))
+        return _goodness(kind, m, work.aht_s[idx])
 
     load = work.load_erl
-    if kind is Constraint.OCCUPANCY and work.patience_s is None:  # closed form: A / max occupancy
-        exact = load / target.max_occupancy
-        return np.maximum(_ceil(exact), 1), exact
-    everyone = np.arange(n_int)
-    # lower bound known to fail (−1 means "N = 0 not yet tried"); Erlang C fails for N ≤ A
-    if kind is Constraint.OCCUPANCY:  # zero agents have no occupancy but cannot serve
-        lo = np.zeros(n_int)
+    # a bound known to fail (−1: N = 0 not known to); zero agents have no occupancy but cannot
+    # serve; Erlang C fails for N ≤ A
+    if kind is Constraint.OCCUPANCY:
+        known_fail = np.zeros(len(work))
     elif work.patience_s is None:
-        lo = np.where(load > 0, np.floor(load), -1.0)
+        known_fail = np.where(load > 0, np.floor(load), -1.0)
     else:
-        lo = np.full(n_int, -1.0)
-    # upper bound: grow until met everywhere
-    step = np.ceil(np.sqrt(load + 1.0)) + 1.0
-    hi = np.ceil(load) + step
-    todo = everyone
-    for _ in range(200):
-        ok = met(todo, hi[todo])
-        if ok.all():
-            break
-        bad = todo[~ok]
-        lo[bad] = hi[bad]
-        step[bad] *= 2.0
-        hi[bad] = hi[bad] + step[bad]
-        todo = bad
-    else:  # pragma: no cover - a finite target is always met by enough agents
-        raise ArithmeticError("no headcount meets the target")
-    # bisection: met(hi) and (lo == −1 or not met(lo))
-    while True:
-        active = np.flatnonzero(hi - lo > 1.0)
-        if active.size == 0:
-            break
-        mid = np.floor((lo[active] + hi[active]) / 2.0)
-        ok = met(active, mid)
-        hi[active[ok]] = mid[ok]
-        lo[active[~ok]] = mid[~ok]
-    agents = hi.astype(np.int64)
-    # fractional: interpolate the goodness between N − 1 and N
-    frac = agents.astype(np.float64)
-    pos = np.flatnonzero(agents > 0)
-    if pos.size:
-        sub = work.take(pos)
-        g_hi = _goodness(kind, _metrics(sub, hi[pos], threshold_s[pos]), sub.aht_s)
-        g_lo = _goodness(kind, _metrics(sub, hi[pos] - 1.0, threshold_s[pos]), sub.aht_s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (goal[pos] - g_lo) / (g_hi - g_lo)
-        t = np.where(np.isfinite(t), np.clip(t, 0.0, 1.0), 1.0)
-        t = np.where(t <= 0.0, np.nextafter(0.0, 1.0), t)
-        frac[pos] = hi[pos] - 1.0 + t
-    return agents, frac
+        known_fail = np.full(len(work), -1.0)
+    rungs = headcount.gallop(goodness, _needed(goal), guess, known_fail)
+    agents, g_lo = rungs.agents, rungs.goodness_below.copy()
+    missing = np.flatnonzero(np.isnan(g_lo) & (agents > 0))  # N − 1 was the known bound
+    if missing.size:
+        g_lo[missing] = goodness(missing, agents[missing].astype(np.float64) - 1.0)
+    return agents, _fractional(agents, goal, g_lo, rungs.goodness_at)
+
+
+def _erlang_a_guess(work: Workload, threshold_s: FloatArray, kind: Constraint,
+                    target: StaffingTarget) -> FloatArray:
+    """Where the galloping search starts for Erlang A: the square-root (Erlang C) estimate for
+    SL and ASA, the fluid answer A·(1 − p) for abandonment, A / max occupancy for occupancy."""
+    load = work.load_erl
+    match kind:
+        case Constraint.SERVICE_LEVEL:
+            return headcount.square_root_staffing(load, work.aht_s, threshold_s,
+                                                  service_level=target.service_level)
+        case Constraint.ASA:
+            return headcount.square_root_staffing(load, work.aht_s, threshold_s,
+                                                  asa_s=target.asa_s)
+        case Constraint.ABANDON:
+            return np.asarray(load * (1.0 - float(target.max_abandon or 0.0)))
+        case Constraint.OCCUPANCY:
+            return np.asarray(load / target.max_occupancy)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _erlang_c_metrics(work: Workload, agents: FloatArray, threshold_s: FloatArray,
+                      inverse_b: FloatArray) -> StaffingMetrics:
+    """Erlang C metrics at N > A from 1/B(N, A) (no special function)."""
+    load = work.load_erl
+    rho = load / agents
+    p_wait = np.clip(1.0 / (rho + (1.0 - rho) * inverse_b), 0.0, 1.0)
+    gap = agents - load
+    sl = np.clip(1.0 - p_wait * np.exp(-gap * threshold_s / work.aht_s), 0.0, 1.0)
+    return StaffingMetrics(model=QueueModel.ERLANG_C, agents=agents, load_erl=load,
+                           threshold_s=threshold_s, service_level=sl,
+                           asa_s=p_wait * work.aht_s / gap, p_wait=p_wait,
+                           p_abandon=np.zeros_like(load), occupancy=np.minimum(rho, 1.0),
+                           stable=np.ones(load.shape, dtype=np.bool_))
+
+
+def _erlang_c_requirement(work: Workload, threshold_s: FloatArray, kinds: list[Constraint],
+                          target: StaffingTarget
+                          ) -> tuple[dict[Constraint, tuple[IntArray, FloatArray]],
+                                     Callable[[IntArray], StaffingMetrics]]:
+    """Per constraint (N, fractional N) by the Erlang C ladder, and the metrics at any N ≥ them."""
+    load, aht = work.load_erl, work.aht_s
+    goals = {k: _goal(k, target, aht) for k in kinds if k is not Constraint.OCCUPANCY}
+    first = None
+    for k in goals:
+        estimate = headcount.square_root_staffing(
+            load, aht, threshold_s, service_level=target.service_level
+            if k is Constraint.SERVICE_LEVEL else None, asa_s=target.asa_s)
+        rung = np.ceil(estimate) - 1.0
+        first = rung if first is None else np.minimum(first, rung)
+    assert first is not None  # Erlang C targets always include SL or ASA
+    out: dict[Constraint, tuple[IntArray, FloatArray]] = {}
+    enough = None
+    if Constraint.OCCUPANCY in kinds:  # start at the cap where it is higher: one rung to go
+        out[Constraint.OCCUPANCY] = _occupancy_cap(work, target)
+        enough = out[Constraint.OCCUPANCY][0].astype(np.float64)
+        first = np.maximum(first, enough - 1.0)
+    top = headcount.erlang_c_ladder(load, aht, threshold_s,
+                                    {k.value: _needed(g) for k, g in goals.items()}, first,
+                                    enough)
+    for k, goal in goals.items():
+        rungs = top.rungs[k.value]
+        out[k] = rungs.agents, _fractional(rungs.agents, goal, rungs.goodness_below,
+                                           rungs.goodness_at)
+
+    def metrics_at(agents: IntArray) -> StaffingMetrics:
+        n = agents.astype(np.float64)
+        inverse_b = erlang.advance_inverse_erlang_b(top.inverse_b, top.agents,
+                                                    agents - top.agents.astype(np.int64), load)
+        return _erlang_c_metrics(work, n, threshold_s, inverse_b)
+
+    return out, metrics_at
 
 
 def required_agents(volume: npt.ArrayLike, aht_s: npt.ArrayLike, target: StaffingTarget, *,
@@ -337,27 +396,57 @@ def required_agents(volume: npt.ArrayLike, aht_s: npt.ArrayLike, target: Staffin
     if target.max_occupancy < 1.0:
         kinds.append(Constraint.OCCUPANCY)
     has_load = work.volume > 0
-    agents = np.zeros(n, dtype=np.int64)
-    frac = np.zeros(n)
-    binding = np.full(n, Constraint.NO_LOAD.value, dtype=object)
+    all_loaded = bool(has_load.all())
     idx = np.flatnonzero(has_load)
-    if idx.size:
-        sub = work.take(idx)
-        best_n = np.full(idx.size, -1, dtype=np.int64)
-        best_f = np.full(idx.size, -1.0)
-        best_k = np.full(idx.size, Constraint.NO_LOAD.value, dtype=object)
-        for kind in kinds:
-            k_n, k_f = _smallest_agents(sub, threshold[idx], kind, target)
-            better = (k_n > best_n) | ((k_n == best_n) & (k_f > best_f))
-            best_n = np.where(better, k_n, best_n)
-            best_f = np.where(better, k_f, best_f)
-            best_k = np.where(better, kind.value, best_k)
-        agents[idx], frac[idx], binding[idx] = best_n, best_f, best_k
-    metrics = _metrics(work, agents.astype(np.float64), threshold)
+    sub = work if all_loaded else work.take(idx)
+    sub_threshold = threshold if all_loaded else threshold[idx]
+    if sub.patience_s is None:
+        per_kind, metrics_at = _erlang_c_requirement(sub, sub_threshold, kinds, target)
+    else:
+        per_kind = {k: _gallop_agents(sub, sub_threshold, k, target,
+                                      _erlang_a_guess(sub, sub_threshold, k, target))
+                    for k in kinds}
+
+        def metrics_at(agents: IntArray) -> StaffingMetrics:
+            return _metrics(sub, agents.astype(np.float64), sub_threshold)
+
+    codes = list(Constraint)
+    best_n = np.full(len(sub), -1, dtype=np.int64)
+    best_f = np.full(len(sub), -1.0)
+    best_k = np.full(len(sub), _NO_LOAD, dtype=np.intp)
+    for kind, (k_n, k_f) in per_kind.items():
+        better = (k_n > best_n) | ((k_n == best_n) & (k_f > best_f))
+        best_n = np.where(better, k_n, best_n)
+        best_f = np.where(better, k_f, best_f)
+        best_k = np.where(better, codes.index(kind), best_k)
+    sub_metrics = metrics_at(best_n) if len(sub) else None
+    if all_loaded:
+        agents, frac, code = best_n, best_f, best_k
+        assert sub_metrics is not None
+        metrics = sub_metrics
+    else:
+        agents = np.zeros(n, dtype=np.int64)
+        frac = np.zeros(n)
+        code = np.full(n, _NO_LOAD, dtype=np.intp)
+        agents[idx], frac[idx], code[idx] = best_n, best_f, best_k
+        metrics = _metrics(work, agents.astype(np.float64), threshold)
+        if sub_metrics is not None:  # the search's own values where there is load
+            metrics = _scatter(metrics, idx, sub_metrics)
     return StaffingRequirement(agents=agents, agents_fractional=frac,
                                positions=positions_after_shrinkage(agents, shrinkage),
-                               shrinkage=shrinkage, binding=binding.astype(np.str_),
-                               metrics=metrics)
+                               shrinkage=shrinkage, binding=_CODES[code], metrics=metrics)
+
+
+def _scatter(whole: StaffingMetrics, idx: npt.NDArray[np.intp],
+             part: StaffingMetrics) -> StaffingMetrics:
+    """``whole`` with the elements ``idx`` replaced by ``part``."""
+    fields = {}
+    for name in ("agents", "load_erl", "threshold_s", "service_level", "asa_s", "p_wait",
+                 "p_abandon", "occupancy", "stable"):
+        values = getattr(whole, name).copy()
+        values[idx] = getattr(part, name)
+        fields[name] = values
+    return StaffingMetrics(model=whole.model, **fields)
 
 
 @dataclass(frozen=True)
