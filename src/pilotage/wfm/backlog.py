@@ -1,0 +1,542 @@
+"""Written work (e-mail, letters, back office): backlog, response time and staffing.
+
+Deferrable work does not queue in real time: items wait in a backlog and are answered in
+arrival order (FIFO) by the advisors assigned to it. The model is a fluid FIFO queue on an
+interval grid:
+
+* items arrive uniformly within each interval (``arrivals`` per interval), each needing
+  ``aht_s`` seconds of work; an opening backlog of items received ``opening_backlog_age_s``
+  before the start may be given;
+* ``agents`` per interval work ``max_occupancy`` of their time on items (the rest is the
+  occupancy cap: reading, micro-pauses), only in intervals open to advisors;
+* processed work is the Lindley recursion ``P_j = min(A_j, P_{j−1} + capacity_j)`` and,
+  inside an interval, ``P(t) = min(A(t), P_{j−1} + c·(t − t_{j−1}))`` — exact, since arrival and
+  capacity rates are constant within an interval;
+* an item received at τ is answered when processed work reaches the work received up to it,
+  ``A(τ)``; it is **in time** when ``P(τ + response_s) ≥ A(τ)``. That is the elapsed-time
+  response of the ``email_response_sla`` KPI (first reply − received ≤ ``response_s``, over all
+  written items received). The share in time is computed exactly: ``P(τ + R) − A(τ)`` is linear
+  between the interval bounds and the knots of P shifted by R, so the items in time are
+  integrated piece by piece.
+
+Items still unanswered at the end of a finite horizon whose deadline falls after it are
+*pending*: neither in time nor late. In a **cyclic** workload (a typical week repeated) the
+horizon is tiled: copy 0 starts empty, and from copy 1 on the backlog is the stationary one
+whenever capacity per cycle covers the work per cycle (a backlog older than one cycle only adds
+the cycle's net drift, which is ≤ 0), so copy 1 is reported and later copies only give the
+future its deadlines need.
+
+Staffing: :func:`required_level` finds by bisection the smallest flat level of agents over the
+open intervals that meets a :class:`ResponseTarget` (the share in time is non-decreasing in
+agents); :func:`required_per_interval` solves, for an "every item within R" target, the linear
+programme (HiGHS) of the fewest agent-intervals, fractional and whole.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
+
+from pilotage.errors import ParameterError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_CEIL_TOLERANCE = 1e-9
+_BISECTION_RTOL = 1e-10
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    """``share`` of written items answered within ``response_s`` elapsed seconds."""
+
+    response_s: float = 86_400.0
+    share: float = 0.9  # in (0, 1]; 1 means every item
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.response_s) and self.response_s > 0):
+            raise ParameterError(f"the response-time target must be > 0 s, got "
+                                 f"{self.response_s!r}", hint="e.g. --target-h 24")
+        if not (math.isfinite(self.share) and 0.0 < self.share <= 1.0):
+            raise ParameterError(f"--target-share must be in (0, 1], got {self.share!r}",
+                                 hint="write 90 % as 0.9; 1 means every item")
+
+    def met(self, received_s: npt.ArrayLike, replied_s: npt.ArrayLike) -> BoolArray:
+        """Items replied within the target (NaN reply: not replied, so not in time) — the
+        numerator of ``email_response_sla``."""
+        wait = np.asarray(replied_s, dtype=np.float64) - np.asarray(received_s, np.float64)
+        return np.asarray(np.isfinite(wait) & (wait <= self.response_s))
+
+
+@dataclass(frozen=True)
+class WrittenWorkload:
+    """Written items offered per interval, the intervals open to advisors, an opening backlog."""
+
+    interval_s: float
+    arrivals: FloatArray  # items received per interval
+    aht_s: FloatArray  # work per item, seconds (any value where no item arrives)
+    open: BoolArray  # intervals in which advisors may work
+    opening_backlog: float = 0.0  # items waiting at the start (not for a cyclic workload)
+    opening_backlog_age_s: float = 0.0  # how long before the start they were received
+    backlog_aht_s: float | None = None  # default: the mean AHT of the arrivals
+    cyclic: bool = False  # the horizon repeats (a typical day or week)
+
+    @classmethod
+    def of(cls, interval_s: float, arrivals: npt.ArrayLike, aht_s: npt.ArrayLike,
+           open_: npt.ArrayLike, **kw: float | bool | None) -> WrittenWorkload:
+        a = np.atleast_1d(np.asarray(arrivals, dtype=np.float64)).ravel()
+        try:
+            h, o = (np.ascontiguousarray(x) for x in np.broadcast_arrays(
+                np.asarray(aht_s, dtype=np.float64), np.asarray(open_, dtype=np.bool_), a)[:2])
+        except ValueError as exc:
+            raise ParameterError(f"arrivals, aht_s and open have different lengths: {exc}",
+                                 hint="give one value per interval") from exc
+        return cls(float(interval_s), a, h.ravel(), o.ravel(), **kw)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.interval_s) and self.interval_s > 0):
+            raise ParameterError(f"interval length must be > 0 s, got {self.interval_s!r}",
+                                 hint="use 15, 30 or 60 minutes")
+        n = self.arrivals.shape[0]
+        if n == 0 or self.aht_s.shape != (n,) or self.open.shape != (n,):
+            raise ParameterError("a written workload needs one arrivals, aht_s and open value "
+                                 "per interval", hint="give at least one interval")
+        bad = ~np.isfinite(self.arrivals) | (self.arrivals < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ParameterError(f"arrivals must be finite and ≥ 0; interval {i} has "
+                                 f"{float(self.arrivals[i])!r}", hint="fix that interval")
+        bad = (self.arrivals > 0) & ~(np.isfinite(self.aht_s) & (self.aht_s > 0))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ParameterError(f"aht_s must be > 0 where items arrive; interval {i} has "
+                                 f"{float(self.aht_s[i])!r}", hint="give the handle time")
+        for name, value in (("opening backlog", self.opening_backlog),
+                            ("opening backlog age", self.opening_backlog_age_s)):
+            if not (math.isfinite(value) and value >= 0):
+                raise ParameterError(f"the {name} must be ≥ 0, got {value!r}",
+                                     hint=f"check the {name}")
+        if self.cyclic and self.opening_backlog > 0:
+            raise ParameterError("a cyclic workload has no opening backlog: its backlog is the "
+                                 "stationary one", hint="drop the opening backlog, or give a "
+                                 "finite horizon")
+        if self.backlog_aht_s is not None and not self.backlog_aht_s > 0:
+            raise ParameterError(f"the backlog AHT must be > 0 s, got {self.backlog_aht_s!r}",
+                                 hint="give the handle time of the backlog items")
+
+    def __len__(self) -> int:
+        return int(self.arrivals.shape[0])
+
+    @property
+    def horizon_s(self) -> float:
+        return self.interval_s * len(self)
+
+    @property
+    def work_s(self) -> FloatArray:
+        """Work received per interval, seconds."""
+        return np.where(self.arrivals > 0, self.arrivals * self.aht_s, 0.0)
+
+    @property
+    def backlog_work_s(self) -> float:
+        if self.opening_backlog <= 0:
+            return 0.0
+        aht = self.backlog_aht_s
+        if aht is None:
+            total = float(self.arrivals.sum())
+            if total <= 0:
+                raise ParameterError("an opening backlog without arrivals needs its AHT",
+                                     hint="give the backlog's handle time")
+            aht = float(self.work_s.sum()) / total
+        return self.opening_backlog * aht
+
+
+@dataclass(frozen=True)
+class BacklogProjection:
+    """What a staffing plan achieves (per interval: one value per interval of the workload)."""
+
+    agents: FloatArray  # productive agents per interval (before shrinkage)
+    capacity_s: FloatArray  # productive seconds on items: agents × occupancy × interval
+    answered: FloatArray  # items answered (first reply) in the interval
+    backlog: FloatArray  # items waiting at the end of the interval
+    oldest_age_s: FloatArray  # age of the oldest waiting item at the end (0: none waiting)
+    received: FloatArray  # items received in the interval
+    in_time: FloatArray  # of the items received in the interval, those answered in time
+    late: FloatArray  # … answered (or still waiting) after their deadline
+    pending: FloatArray  # … unanswered at the end, deadline after it (finite horizon only)
+    backlog_in_time: float  # opening-backlog items answered in time
+    backlog_late: float
+    backlog_pending: float
+    occupancy: float  # work done / capacity over the horizon
+    stable: bool  # cyclic: capacity per cycle covers the work per cycle
+    target: ResponseTarget
+
+    @property
+    def share_in_time(self) -> float:
+        """Items in time / items judged (received in the horizon plus the opening backlog,
+        pending ones left out). Unstable cyclic workload: 0, the long-run limit."""
+        if not self.stable:
+            return 0.0
+        judged = float(self.in_time.sum() + self.late.sum()) + self.backlog_in_time \
+            + self.backlog_late
+        if judged <= 0:
+            return 1.0
+        return (float(self.in_time.sum()) + self.backlog_in_time) / judged
+
+    @property
+    def closing_backlog(self) -> float:
+        return float(self.backlog[-1])
+
+
+def _processed(a_knots: FloatArray, cap: FloatArray, interval_s: float,
+               ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Processed work at interval bounds and the knots (times, values) of P(t)."""
+    n = cap.shape[0]
+    p = np.empty(n + 1)
+    p[0] = 0.0
+    times = [0.0]
+    values = [0.0]
+    for j in range(n):
+        start = p[j]
+        a0, a1 = a_knots[j], a_knots[j + 1]
+        end = min(a1, start + cap[j])
+        c_rate = cap[j] / interval_s
+        w_rate = (a1 - a0) / interval_s
+        if start < a0 and c_rate > w_rate:  # the backlog empties inside the interval
+            u = (a0 - start) / (c_rate - w_rate)
+            if 0.0 < u < interval_s:
+                times.append(j * interval_s + u)
+                values.append(a0 + w_rate * u)
+        p[j + 1] = end
+        times.append((j + 1) * interval_s)
+        values.append(end)
+    return p, np.asarray(times), np.maximum.accumulate(np.asarray(values))
+
+
+def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
+             max_occupancy: float) -> BacklogProjection:
+    n, dt_s = len(work), work.interval_s
+    w = work.work_s
+    wb = work.backlog_work_s
+    a_knots = np.concatenate([[wb], wb + np.cumsum(w)])
+    n_knots = np.concatenate([[work.opening_backlog], work.opening_backlog
+                              + np.cumsum(work.arrivals)])
+    cap = np.where(work.open, agents, 0.0) * max_occupancy * dt_s
+    p, pt, pv = _processed(a_knots, cap, dt_s)
+    grid = np.arange(n + 1) * dt_s
+    end_s = grid[-1]
+    tol = 1e-9 * max(1.0, float(a_knots[-1]))
+    r = target.response_s
+
+    # items received in the horizon: g(τ) = P(τ + R) − A(τ), piecewise linear
+    cuts = np.concatenate([grid, pt - r, [end_s - r]])
+    cuts = np.unique(cuts[(cuts >= 0.0) & (cuts <= end_s)])
+    u, v = cuts[:-1], cuts[1:]
+    gu = np.interp(u + r, pt, pv) - np.interp(u, grid, a_knots)
+    gv = np.interp(v + r, pt, pv) - np.interp(v, grid, a_knots)
+    ok_u, ok_v = gu >= -tol, gv >= -tol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = u + (v - u) * np.clip(gu / (gu - gv), 0.0, 1.0)
+    ok_len = np.where(ok_u & ok_v, v - u, np.where(ok_u, root - u,
+                                                   np.where(ok_v, v - root, 0.0)))
+    k = np.minimum((u // dt_s).astype(np.int64), n - 1)
+    rate = work.arrivals[k] / dt_s
+    ok_items = rate * ok_len
+    ko_items = rate * (v - u) - ok_items
+    after = u + r >= end_s - 1e-9 * max(1.0, end_s)  # deadline at or after the end
+    in_time = np.bincount(k, ok_items, n)
+    late = np.bincount(k, np.where(after, 0.0, ko_items), n)
+    pending = np.bincount(k, np.where(after, ko_items, 0.0), n)
+
+    # opening backlog: all received at −age, deadline R − age
+    b_in = b_late = b_pending = 0.0
+    if wb > 0:
+        deadline = r - work.opening_backlog_age_s
+        done = float(np.interp(deadline, pt, pv)) if deadline >= 0 else 0.0
+        share = min(1.0, done / wb + 1e-12)
+        b_in = work.opening_backlog * share
+        rest = work.opening_backlog - b_in
+        if deadline > end_s:
+            b_pending = rest
+        else:
+            b_late = rest
+
+    # backlog and the oldest item's age at each interval end
+    q = a_knots[1:] - p[1:]
+    waiting = q > tol
+    idx = np.searchsorted(a_knots, p[1:], side="right")  # first knot with A > P
+    kk = np.clip(idx - 1, 0, n - 1)
+    span = a_knots[kk + 1] - a_knots[kk]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(span > 0, (p[1:] - a_knots[kk]) / span, 0.0)
+    oldest_t = grid[kk] + frac * dt_s
+    items_done = n_knots[kk] + frac * work.arrivals[kk]
+    in_backlog = p[1:] < wb - tol
+    if wb > 0:
+        done_b = p[1:] / wb * work.opening_backlog
+        items_done = np.where(in_backlog, done_b, items_done)
+        oldest_t = np.where(in_backlog, -work.opening_backlog_age_s, oldest_t)
+    backlog = np.where(waiting, np.maximum(n_knots[1:] - items_done, 0.0), 0.0)
+    oldest = np.where(waiting, grid[1:] - oldest_t, 0.0)
+    answered = np.diff(np.concatenate([[0.0], n_knots[1:] - backlog]))
+    total_cap = float(cap.sum())
+    occupancy = float(p[-1] / total_cap) if total_cap > 0 else 0.0
+    return BacklogProjection(
+        agents=agents, capacity_s=cap, answered=answered, backlog=backlog, oldest_age_s=oldest,
+        received=work.arrivals.copy(), in_time=in_time, late=late, pending=pending,
+        backlog_in_time=b_in, backlog_late=b_late, backlog_pending=b_pending,
+        occupancy=occupancy, stable=True, target=target)
+
+
+def _copies(work: WrittenWorkload, target: ResponseTarget) -> int:
+    return int(math.ceil(target.response_s / work.horizon_s)) + 2
+
+
+def _tiled(work: WrittenWorkload, copies: int) -> WrittenWorkload:
+    return WrittenWorkload(work.interval_s, np.tile(work.arrivals, copies),
+                           np.tile(work.aht_s, copies), np.tile(work.open, copies))
+
+
+def project_backlog(work: WrittenWorkload, agents: npt.ArrayLike, target: ResponseTarget, *,
+                    max_occupancy: float = 1.0) -> BacklogProjection:
+    """Backlog, oldest age and response-time attainment of a staffing plan (one value per
+    interval, or one flat level for the open intervals)."""
+    _check_occupancy(max_occupancy)
+    plan = np.broadcast_to(np.asarray(agents, dtype=np.float64), work.arrivals.shape).copy()
+    bad = ~np.isfinite(plan) | (plan < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ParameterError(f"agents must be finite and ≥ 0; interval {i} has "
+                             f"{float(plan[i])!r}", hint="fix the staffing plan")
+    plan = np.where(work.open, plan, 0.0)
+    if not work.cyclic:
+        return _project(work, plan, target, max_occupancy)
+    copies = _copies(work, target)
+    full = _project(_tiled(work, copies), np.tile(plan, copies), target, max_occupancy)
+    n = len(work)
+    one = slice(n, 2 * n)
+    cap = float(full.capacity_s[one].sum())
+    stable = cap >= float(work.work_s.sum()) * (1.0 - 1e-12)
+    done = float(np.minimum(work.work_s.sum(), cap))
+    return BacklogProjection(
+        agents=plan, capacity_s=full.capacity_s[one], answered=full.answered[one],
+        backlog=full.backlog[one], oldest_age_s=full.oldest_age_s[one],
+        received=full.received[one], in_time=full.in_time[one], late=full.late[one],
+        pending=full.pending[one], backlog_in_time=0.0, backlog_late=0.0, backlog_pending=0.0,
+        occupancy=done / cap if cap > 0 else 0.0, stable=stable, target=target)
+
+
+def _check_occupancy(max_occupancy: float) -> None:
+    if not (math.isfinite(max_occupancy) and 0.0 < max_occupancy <= 1.0):
+        raise ParameterError(f"--max-occupancy must be in (0, 1], got {max_occupancy!r}",
+                             hint="write 85 % as 0.85; 1 means no cap")
+
+
+def _check_shrinkage(shrinkage: float) -> None:
+    if not (math.isfinite(shrinkage) and 0.0 <= shrinkage < 1.0):
+        raise ParameterError(f"--shrinkage must be in [0, 1), got {shrinkage!r}",
+                             hint="write 30 % as 0.3")
+
+
+def _ceil(x: FloatArray) -> FloatArray:
+    return np.ceil(x - _CEIL_TOLERANCE * np.maximum(1.0, np.abs(x)))
+
+
+@dataclass(frozen=True)
+class WrittenRequirement:
+    """Staffing that meets a response-time target, and what it achieves."""
+
+    agents_fractional: FloatArray  # per interval, before shrinkage (continuous minimum)
+    agents: FloatArray  # whole agents per interval, before shrinkage
+    positions: FloatArray  # whole positions per interval: ceil(agents / (1 − shrinkage))
+    shrinkage: float
+    flat: bool  # one level over the open intervals (else per interval, by linear programme)
+    projection: BacklogProjection  # at the whole ``agents``
+    interval_s: float
+
+    @property
+    def agent_hours(self) -> float:
+        """Productive agent hours over the horizon (whole agents)."""
+        return float(self.agents.sum()) * self.interval_s / 3600.0
+
+    @property
+    def paid_hours(self) -> float:
+        """Paid hours: productive hours grossed up by shrinkage (whole agents)."""
+        return self.agent_hours / (1.0 - self.shrinkage)
+
+
+def _infeasible(best: float, target: ResponseTarget) -> ParameterError:
+    return ParameterError(
+        f"no staffing meets {target.share:.1%} within {target.response_s / 3600:g} h: even "
+        f"with unlimited advisors at most {best:.2%} of items can be answered in time (items "
+        "received while closed, or an opening backlog already too old)",
+        hint="lower --target-share, lengthen the target, or open longer")
+
+
+def required_level(work: WrittenWorkload, target: ResponseTarget, *,
+                   max_occupancy: float = 1.0, shrinkage: float = 0.0) -> WrittenRequirement:
+    """Smallest flat level of agents over the open intervals meeting ``target``: the
+    continuous minimum (bisection, the share in time being non-decreasing in agents) and the
+    smallest whole level."""
+    _check_occupancy(max_occupancy)
+    _check_shrinkage(shrinkage)
+    if not work.open.any():
+        raise ParameterError("no interval is open to advisors", hint="give opening hours")
+
+    def share(level: float) -> float:
+        return project_backlog(work, level, target, max_occupancy=max_occupancy).share_in_time
+
+    goal = target.share - 1e-12
+    total = float(work.work_s.sum()) + work.backlog_work_s
+    if total <= 0:
+        zero = project_backlog(work, 0.0, target, max_occupancy=max_occupancy)
+        z = np.zeros(len(work))
+        return WrittenRequirement(z, z, z, shrinkage, True, zero, work.interval_s)
+    hi = total / (max_occupancy * work.interval_s) * 1e6 + 1.0  # all of it at once, ×10⁶
+    best = share(hi)
+    if best < goal:
+        raise _infeasible(best, target)
+    lo = 0.0
+    while hi - lo > _BISECTION_RTOL * hi:
+        mid = 0.5 * (lo + hi)
+        if share(mid) >= goal:
+            hi = mid
+        else:
+            lo = mid
+    whole = float(_ceil(np.array([hi]))[0])
+    if whole >= 1.0 and share(whole - 1.0) >= goal:  # hi within tolerance of an integer
+        whole -= 1.0
+    plan = np.where(work.open, whole, 0.0)
+    return WrittenRequirement(
+        agents_fractional=np.where(work.open, hi, 0.0), agents=plan,
+        positions=np.where(work.open, _ceil(np.array([whole / (1.0 - shrinkage)]))[0], 0.0),
+        shrinkage=shrinkage, flat=True,
+        projection=project_backlog(work, plan, target, max_occupancy=max_occupancy),
+        interval_s=work.interval_s)
+
+
+def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
+                          max_occupancy: float = 1.0,
+                          shrinkage: float = 0.0) -> WrittenRequirement:
+    """Fewest agent-intervals such that **every** item is answered within the target
+    (``target.share`` must be 1): a linear programme on the processed work P_j at interval
+    bounds, ``P_j ≤ A_j``, ``P_j − P_{j−1} ≤ occupancy × interval × agents_j``,
+    ``P_j ≥ D_j`` (work whose deadline has passed), solved by HiGHS; whole agents by the same
+    programme with integer agents. The response target must be a whole number of intervals."""
+    _check_occupancy(max_occupancy)
+    _check_shrinkage(shrinkage)
+    if target.share < 1.0:
+        raise ParameterError(f"a per-interval requirement needs --target-share 1 (every item "
+                             f"in time), got {target.share!r}",
+                             hint="or ask for a flat level (the default)")
+    steps = target.response_s / work.interval_s
+    if abs(steps - round(steps)) > 1e-9:
+        raise ParameterError(f"the response target {target.response_s:g} s is not a whole "
+                             f"number of {work.interval_s / 60:g}-minute intervals",
+                             hint="choose a target that is a multiple of the interval")
+    lag = int(round(steps))
+    n = len(work)
+    copies = _copies(work, target) if work.cyclic else 1
+    m = n * copies
+    w = np.tile(work.work_s, copies)
+    wb = work.backlog_work_s
+    a = np.concatenate([[wb], wb + np.cumsum(w)])  # A_j, j = 0..m
+    arrived = a - wb
+    d = np.zeros(m + 1)
+    d[lag:] = arrived[:m + 1 - lag]
+    if wb > 0:
+        due = int(math.floor((target.response_s - work.opening_backlog_age_s)
+                             / work.interval_s))  # rounded down: conservative
+        if due < 1:
+            raise _infeasible(0.0, target)
+        if due <= m:  # a deadline after the horizon is not enforced (pending)
+            d[due:] += wb
+    enforce = np.zeros(m + 1, dtype=np.bool_)
+    if work.cyclic:
+        enforce[(copies - 1) * n + 1:] = True
+    else:
+        enforce[1:] = True
+    cap_per_agent = max_occupancy * work.interval_s
+    # variables: x_0..x_{n-1} (agents, one cycle), p_1..p_m
+    nv = n + m  # then the peak z
+    rows, cols, vals = [], [], []
+    lo_c, hi_c = [], []
+    r = 0
+    for j in range(m):  # p_{j+1} − p_j − cap·x_{j mod n} ≤ 0 and p_{j+1} − p_j ≥ 0
+        rows += [r, r]
+        cols += [n + j, j % n]
+        vals += [1.0, -cap_per_agent]
+        if j > 0:
+            rows.append(r)
+            cols.append(n + j - 1)
+            vals.append(-1.0)
+        lo_c.append(-np.inf)
+        hi_c.append(0.0)
+        r += 1
+        if j > 0:
+            rows += [r, r]
+            cols += [n + j, n + j - 1]
+            vals += [1.0, -1.0]
+            lo_c.append(0.0)
+            hi_c.append(np.inf)
+            r += 1
+    if work.cyclic:  # capacity per cycle covers the work per cycle (stationary backlog)
+        rows += [r] * n
+        cols += list(range(n))
+        vals += [cap_per_agent] * n
+        lo_c.append(float(work.work_s.sum()))
+        hi_c.append(np.inf)
+        r += 1
+    # the peak z: x_i − z ≤ 0 (second stage: the lowest peak among the fewest agent-hours)
+    for i in range(n):
+        rows += [r, r]
+        cols += [i, nv]
+        vals += [1.0, -1.0]
+        lo_c.append(-np.inf)
+        hi_c.append(0.0)
+        r += 1
+    rows += [r] * n
+    cols += list(range(n))
+    vals += [1.0] * n
+    total_row = r
+    r += 1
+    matrix = csr_array((vals, (rows, cols)), shape=(r, nv + 1))
+    p_lo = np.where(enforce[1:], d[1:], 0.0)
+    p_hi = a[1:]
+    if (p_lo > p_hi + 1e-9 * max(1.0, float(a[-1]))).any():
+        raise _infeasible(0.0, target)
+    x_hi = np.where(work.open, np.inf, 0.0)
+    bounds = Bounds(np.concatenate([np.zeros(n), np.minimum(p_lo, p_hi), [0.0]]),
+                    np.concatenate([x_hi, p_hi, [np.inf]]))
+
+    def solve(integer: bool) -> FloatArray:
+        integrality = np.concatenate([np.full(n, 1 if integer else 0), np.zeros(m + 1)])
+        upper = np.asarray(hi_c + [np.inf])
+        total = np.concatenate([np.ones(n), np.zeros(m + 1)])
+        peak = np.concatenate([np.zeros(n + m), [1.0]])
+        x = None
+        for cost in (total, peak):
+            res = milp(cost, constraints=LinearConstraint(matrix, np.asarray(lo_c + [0.0]),
+                                                          upper),
+                       bounds=bounds, integrality=integrality,
+                       options={"time_limit": 60.0})
+            if res.x is None:
+                raise _infeasible(0.0, target)
+            x = np.asarray(res.x, dtype=np.float64)
+            fewest = float(x[:n].sum())
+            upper[total_row] = (math.floor(fewest + 0.5) if integer
+                                else fewest * (1.0 + 1e-9) + 1e-9)
+        assert x is not None
+        return x[:n]
+
+    frac = np.maximum(solve(False), 0.0)
+    whole = np.round(solve(True))
+    positions = np.where(whole > 0, _ceil(whole / (1.0 - shrinkage)), 0.0)
+    return WrittenRequirement(
+        agents_fractional=frac, agents=whole, positions=positions, shrinkage=shrinkage,
+        flat=False, projection=project_backlog(work, whole, target, max_occupancy=max_occupancy),
+        interval_s=work.interval_s)
