@@ -540,3 +540,19 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
         agents_fractional=frac, agents=whole, positions=positions, shrinkage=shrinkage,
         flat=False, projection=project_backlog(work, whole, target, max_occupancy=max_occupancy),
         interval_s=work.interval_s)
+
+
+def fifo_share_in_time(received_s: npt.ArrayLike, replied_s: npt.ArrayLike,
+                       target: ResponseTarget) -> float:
+    """Share in time when the k-th reply (in time order) answers the k-th item received — the
+    model's FIFO matching of cumulative arrivals and cumulative replies, on events. Replies
+    missing (NaN) are items still waiting; the denominator is every item received, as in
+    ``email_response_sla``."""
+    received = np.sort(np.asarray(received_s, dtype=np.float64))
+    replies = np.asarray(replied_s, dtype=np.float64)
+    replies = np.sort(replies[np.isfinite(replies)])
+    if received.size == 0:
+        raise ParameterError("no written item received", hint="choose a period with items")
+    matched = np.full(received.size, np.nan)
+    matched[:replies.size] = replies[:received.size]
+    return float(target.met(received, matched).sum()) / received.size
