@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from pilotage.cli import demo, ingest, kpi, objectives, workspace
-from pilotage.cli.console import console, err_console
 from pilotage.cli.backlog import backlog
+from pilotage.cli.console import console, err_console
 from pilotage.cli.forecast import forecast_app
 from pilotage.cli.report import report
 from pilotage.cli.schedule import schedule

@@ -248,9 +248,9 @@ def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
     ok_items = rate * ok_len
     ko_items = rate * (v - u) - ok_items
     after = u + r >= end_s - 1e-9 * max(1.0, end_s)  # deadline at or after the end
-    in_time = np.bincount(k, ok_items, n)
-    late = np.bincount(k, np.where(after, 0.0, ko_items), n)
-    pending = np.bincount(k, np.where(after, ko_items, 0.0), n)
+    in_time = np.bincount(k, ok_items, n).astype(np.float64)
+    late = np.bincount(k, np.where(after, 0.0, ko_items), n).astype(np.float64)
+    pending = np.bincount(k, np.where(after, ko_items, 0.0), n).astype(np.float64)
 
     # opening backlog: all received at −age, deadline R − age
     b_in = b_late = b_pending = 0.0
