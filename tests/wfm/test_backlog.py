@@ -22,6 +22,7 @@ from pilotage.errors import ParameterError
 from pilotage.kpi import KpiRequest, compute
 from pilotage.store import Workspace
 from pilotage.wfm.backlog import (
+    ResponseClock,
     ResponseTarget,
     WrittenWorkload,
     fifo_share_in_time,
@@ -277,3 +278,55 @@ def test_cli_calculator_prints_agents_positions_backlog_and_share() -> None:
 def test_cli_rejects_a_malformed_opening_span(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="HH:MM"):
         written_staffing(volume_per_day=100, aht_s=300, opening=["Mon-Fri 8h-19h"])
+
+
+# ---------------------------------------------------------------- business hours, per day
+def _week_open_weekdays() -> np.ndarray:
+    open_ = np.zeros(7 * DAY, dtype=np.bool_)
+    for d in range(5):
+        open_[d * DAY + 16:d * DAY + 38] = True  # Mon–Fri 08:00–19:00
+    return open_
+
+
+def test_business_clock_stops_over_the_weekend() -> None:
+    # As the Monday burst above (40 agents, the weekend backlog gone by Mon 18:25), but 11
+    # business hours: a Saturday e-mail is due on Monday at 19:00 (the clock stopped on Friday
+    # at 19:00), so every weekend item is in time — none is with 24 elapsed hours.
+    work = WrittenWorkload.of(HALF_HOUR_S, np.full(7 * DAY, 25.0), 420.0,
+                              _week_open_weekdays(), cyclic=True)
+    business = project_backlog(work, 40.0, ResponseTarget(11 * 3600, 0.9,
+                                                          ResponseClock.BUSINESS))
+    elapsed = project_backlog(work, 40.0, ResponseTarget(24 * 3600, 0.9))
+    saturday = slice(5 * DAY, 6 * DAY)
+    assert business.in_time[saturday].sum() == pytest.approx(1200.0)
+    assert elapsed.in_time[saturday].sum() == pytest.approx(0.0, abs=1e-9)
+    assert business.share_in_time == pytest.approx(1.0)
+
+
+def test_flat_level_per_day_clears_the_weekend_on_monday() -> None:
+    # Every item within 11 business hours, one level per day. All 980 agent-hours of the week
+    # (8,400 items × 420 s) are needed; Monday must answer the 3,050 items received while
+    # closed (Fri 19:00 → Mon 08:00) by 19:00: 3,050 × 420 / (11 × 3,600) = 32.35 agents, the
+    # lowest possible peak.
+    work = WrittenWorkload.of(HALF_HOUR_S, np.full(7 * DAY, 25.0), 420.0,
+                              _week_open_weekdays(), cyclic=True)
+    target = ResponseTarget(11 * 3600, 1.0, ResponseClock.BUSINESS)
+    req = required_per_interval(work, target, groups=np.arange(7 * DAY) // DAY)
+    assert req.agents_fractional.sum() * 0.5 == pytest.approx(980.0)
+    assert req.agents_fractional[16] == pytest.approx(3050 * 420 / (11 * 3600))
+    assert req.agents_fractional.max() == pytest.approx(3050 * 420 / (11 * 3600))
+    for d in range(5):  # one level within each day
+        day = req.agents[d * DAY + 16:d * DAY + 38]
+        assert (day == day[0]).all()
+    assert req.agents[16] == 33 and req.projection.share_in_time == pytest.approx(1.0)
+    assert req.agents[5 * DAY:].sum() == 0  # weekend closed
+
+
+def test_cli_levels_per_day_in_business_hours() -> None:
+    out = CliRunner().invoke(app, [
+        "backlog", "--volume-per-day", "1200", "--aht-s", "420", "--target-h", "11",
+        "--clock", "business", "--target-share", "1", "--levels", "day", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["clock"] == "business" and max(data["agents"]) == 33  # as above
+    assert data["share_in_time"] == pytest.approx(1.0)

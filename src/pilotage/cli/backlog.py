@@ -27,6 +27,7 @@ from pilotage.errors import InputError, ParameterError
 from pilotage.store import Workspace, resolve_workspace_dir
 from pilotage.wfm.backlog import (
     BacklogProjection,
+    ResponseClock,
     ResponseTarget,
     WrittenRequirement,
     WrittenWorkload,
@@ -43,6 +44,12 @@ CALCULATOR_MONDAY = dt.date(2026, 1, 5)  # any Monday: the calculator's week has
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+
+
+class Levels(StrEnum):
+    FLAT = "flat"  # one level over every open interval (any share)
+    DAY = "day"  # one level per day (every item in time: linear programme)
+    INTERVAL = "interval"  # agents per interval (every item in time: linear programme)
 
 
 class ArrivalSpread(StrEnum):
@@ -94,6 +101,7 @@ class WrittenStaffing:
         out: dict[str, object] = {
             "mode": self.mode, "queue_id": self.queue_id,
             "target_h": self.target.response_s / 3600.0, "target_share": self.target.share,
+            "clock": self.target.clock.value,
             "max_occupancy": self.max_occupancy, "shrinkage": self.shrinkage,
         }
         if r is not None:
@@ -154,9 +162,14 @@ def backlog(
         "--shrinkage", help="Share of paid time not available (absence, training…).")] = 0.0,
     agents: Annotated[float | None, typer.Option(
         "--agents", help="Report what this flat level of agents achieves instead.")] = None,
-    per_interval: Annotated[bool, typer.Option(
-        "--per-interval", help="Agents per interval by linear programme (needs "
-        "--target-share 1) instead of one flat level.")] = False,
+    levels: Annotated[Levels, typer.Option(
+        "--levels", help="'flat': one level over the open hours; 'day' or 'interval': a "
+        "level per day or per interval by linear programme (needs --target-share 1).",
+        case_sensitive=False)] = Levels.FLAT,
+    clock: Annotated[ResponseClock, typer.Option(
+        "--clock", help="Count the response time in 'elapsed' time (as the "
+        "email_response_sla KPI) or in 'business' (open) hours.",
+        case_sensitive=False)] = ResponseClock.ELAPSED,
     weekly_hours: Annotated[float, typer.Option(
         "--weekly-hours", help="Contract hours of one FTE.")] = 35.0,
     time_zone: Annotated[str | None, typer.Option(
@@ -173,7 +186,7 @@ def backlog(
         forecast=forecast, queue=queue, volumes=volumes, start=start, days=days,
         opening_backlog=opening_backlog, backlog_age_h=backlog_age_h, target_h=target_h,
         target_share=target_share, interval_min=interval_min, max_occupancy=max_occupancy,
-        shrinkage=shrinkage, agents=agents, per_interval=per_interval,
+        shrinkage=shrinkage, agents=agents, levels=levels, clock=clock,
         weekly_hours=weekly_hours, time_zone=time_zone, workspace=workspace)
     if format is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
@@ -246,11 +259,12 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
                      target_h: float = 24.0, target_share: float = 0.9,
                      interval_min: int = 30, max_occupancy: float = 1.0,
                      shrinkage: float = 0.0, agents: float | None = None,
-                     per_interval: bool = False, weekly_hours: float = 35.0,
+                     levels: Levels = Levels.FLAT,
+                     clock: ResponseClock = ResponseClock.ELAPSED, weekly_hours: float = 35.0,
                      time_zone: str | None = None,
                      workspace: Path | None = None) -> WrittenStaffing:
     """The function layer of ``pilotage backlog``."""
-    target = ResponseTarget(target_h * 3600.0, target_share)
+    target = ResponseTarget(target_h * 3600.0, target_share, ResponseClock(clock))
     if not (math.isfinite(weekly_hours) and weekly_hours > 0):
         raise ParameterError(f"--weekly-hours must be > 0, got {weekly_hours!r}",
                              hint="e.g. 35")
@@ -319,9 +333,14 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
     requirement: WrittenRequirement | None = None
     if agents is not None:
         projection = project_backlog(work, agents, target, max_occupancy=max_occupancy)
+    elif levels is Levels.FLAT:
+        requirement = required_level(work, target, max_occupancy=max_occupancy,
+                                     shrinkage=shrinkage)
+        projection = requirement.projection
     else:
-        solve = required_per_interval if per_interval else required_level
-        requirement = solve(work, target, max_occupancy=max_occupancy, shrinkage=shrinkage)
+        groups = ([s.date().toordinal() for s in starts] if levels is Levels.DAY else None)
+        requirement = required_per_interval(work, target, max_occupancy=max_occupancy,
+                                            shrinkage=shrinkage, groups=groups)
         projection = requirement.projection
     return WrittenStaffing(mode, queue, target, max_occupancy, shrinkage, weekly_hours,
                            cycle_days, work.interval_s, requirement, projection,
@@ -348,7 +367,7 @@ def summary_table(r: WrittenStaffing) -> Table:
     p, req = r.projection, r.requirement
     t = r.target
     title = (f"Written work ({r.mode}{', ' + r.queue_id if r.queue_id else ''}): "
-             f"{t.share:.0%} answered within {t.response_s / 3600:g} h")
+             f"{t.share:.0%} answered within {t.response_s / 3600:g} {t.clock.value} h")
     table = Table(title=title)
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -360,10 +379,10 @@ def summary_table(r: WrittenStaffing) -> Table:
                      ("positions (after shrinkage)",
                       f"{req.positions.max():g}  (shrinkage {r.shrinkage:.0%})")]
         else:
-            rows += [("agents per interval (peak)", f"{req.agents.max():g}"),
+            rows += [("agents, peak level (before shrinkage)", f"{req.agents.max():g}"),
                      ("fractional agent hours",
                       f"{req.agents_fractional.sum() * req.interval_s / 3600:.2f}"),
-                     ("positions per interval (peak)", f"{req.positions.max():g}")]
+                     ("positions, peak level", f"{req.positions.max():g}")]
     else:
         rows.append(("agents (given, before shrinkage)", f"{p.agents.max():g}"))
     rows += [("paid hours per week", f"{r.paid_hours_per_week:.1f}"),

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -51,12 +52,20 @@ _CEIL_TOLERANCE = 1e-9
 _BISECTION_RTOL = 1e-10
 
 
+class ResponseClock(StrEnum):
+    """How the response time is counted."""
+
+    ELAPSED = "elapsed"  # calendar time, nights and weekends included (email_response_sla)
+    BUSINESS = "business"  # only the time the queue is open to advisors
+
+
 @dataclass(frozen=True)
 class ResponseTarget:
-    """``share`` of written items answered within ``response_s`` elapsed seconds."""
+    """``share`` of written items answered within ``response_s`` seconds on ``clock``."""
 
     response_s: float = 86_400.0
     share: float = 0.9  # in (0, 1]; 1 means every item
+    clock: ResponseClock = ResponseClock.ELAPSED
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.response_s) and self.response_s > 0):
@@ -67,8 +76,8 @@ class ResponseTarget:
                                  hint="write 90 % as 0.9; 1 means every item")
 
     def met(self, received_s: npt.ArrayLike, replied_s: npt.ArrayLike) -> BoolArray:
-        """Items replied within the target (NaN reply: not replied, so not in time) — the
-        numerator of ``email_response_sla``."""
+        """Items replied within the target in elapsed time (NaN reply: not replied, so not
+        in time) — the numerator of ``email_response_sla``."""
         wait = np.asarray(replied_s, dtype=np.float64) - np.asarray(received_s, np.float64)
         return np.asarray(np.isfinite(wait) & (wait <= self.response_s))
 
@@ -217,6 +226,69 @@ def _processed(a_knots: FloatArray, cap: FloatArray, interval_s: float,
     return p, np.asarray(times), np.maximum.accumulate(np.asarray(values))
 
 
+@dataclass(frozen=True)
+class _Deadlines:
+    """Deadline of an item received at τ (seconds from the start of the grid) and its
+    inverse. Business clock: B(t), the open seconds since the start, is piecewise linear with
+    slope 1 in open intervals and 0 in closed ones; the deadline is the first t with
+    B(t) = B(τ) + R, the latest item due by t was received when B(τ) = B(t) − R."""
+
+    grid: FloatArray
+    business: FloatArray | None  # B at the grid points; None: elapsed clock
+    response_s: float
+
+    @classmethod
+    def of(cls, work: WrittenWorkload, target: ResponseTarget) -> _Deadlines:
+        grid = np.arange(len(work) + 1) * work.interval_s
+        if target.clock is ResponseClock.ELAPSED:
+            return cls(grid, None, target.response_s)
+        b = np.concatenate([[0.0], np.cumsum(np.where(work.open, work.interval_s, 0.0))])
+        return cls(grid, b, target.response_s)
+
+    def _b(self, t: FloatArray) -> FloatArray:
+        assert self.business is not None
+        return np.asarray(np.interp(t, self.grid, self.business))
+
+    def due(self, received_s: FloatArray) -> FloatArray:
+        """Deadline (+inf when the business clock runs out within the grid)."""
+        if self.business is None:
+            return received_s + self.response_s
+        b = self.business
+        y = self._b(received_s) + self.response_s
+        k = np.searchsorted(b, y, side="left")  # b[k−1] < y ≤ b[k]
+        inside = (k >= 1) & (k < b.size)
+        kk = np.clip(k - 1, 0, b.size - 1)
+        t = np.where(inside, self.grid[kk] + (y - b[kk]), np.where(k < 1, 0.0, np.inf))
+        return np.asarray(t)
+
+    def received_due_by(self, t: FloatArray) -> FloatArray:
+        """Latest receipt time whose deadline is ≤ t (−inf: none)."""
+        if self.business is None:
+            return t - self.response_s
+        b = self.business
+        y = self._b(t) - self.response_s
+        k = np.searchsorted(b, y, side="right") - 1  # last grid point with b ≤ y
+        last = b.size - 1
+        kk = np.clip(k, 0, last)
+        tau = np.where(k < 0, -np.inf, np.where(k >= last, self.grid[last],
+                                                 self.grid[kk] + (y - b[kk])))
+        return np.asarray(tau)
+
+    def backlog_due(self, age_s: float) -> float:
+        """Deadline of the opening backlog (its age counts on the target's clock)."""
+        left = self.response_s - age_s
+        if left < 0:
+            return -math.inf
+        if self.business is None:
+            return left
+        k = int(np.searchsorted(self.business, left, side="left"))
+        if k >= self.business.size:
+            return math.inf
+        if k == 0:
+            return 0.0
+        return float(self.grid[k - 1] + (left - self.business[k - 1]))
+
+
 def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
              max_occupancy: float) -> BacklogProjection:
     n, dt_s = len(work), work.interval_s
@@ -230,14 +302,14 @@ def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
     grid = np.arange(n + 1) * dt_s
     end_s = grid[-1]
     tol = 1e-9 * max(1.0, float(a_knots[-1]))
-    r = target.response_s
+    clock = _Deadlines.of(work, target)
 
-    # items received in the horizon: g(τ) = P(τ + R) − A(τ), piecewise linear
-    cuts = np.concatenate([grid, pt - r, [end_s - r]])
+    # items received in the horizon: g(τ) = P(due(τ)) − A(τ), piecewise linear
+    cuts = np.concatenate([grid, clock.received_due_by(np.concatenate([pt, grid]))])
     cuts = np.unique(cuts[(cuts >= 0.0) & (cuts <= end_s)])
     u, v = cuts[:-1], cuts[1:]
-    gu = np.interp(u + r, pt, pv) - np.interp(u, grid, a_knots)
-    gv = np.interp(v + r, pt, pv) - np.interp(v, grid, a_knots)
+    gu = np.interp(clock.due(u), pt, pv) - np.interp(u, grid, a_knots)
+    gv = np.interp(clock.due(v), pt, pv) - np.interp(v, grid, a_knots)
     ok_u, ok_v = gu >= -tol, gv >= -tol
     with np.errstate(divide="ignore", invalid="ignore"):
         root = u + (v - u) * np.clip(gu / (gu - gv), 0.0, 1.0)
@@ -247,7 +319,7 @@ def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
     rate = work.arrivals[k] / dt_s
     ok_items = rate * ok_len
     ko_items = rate * (v - u) - ok_items
-    after = u + r >= end_s - 1e-9 * max(1.0, end_s)  # deadline at or after the end
+    after = clock.due(0.5 * (u + v)) > end_s  # deadline after the end
     in_time = np.bincount(k, ok_items, n).astype(np.float64)
     late = np.bincount(k, np.where(after, 0.0, ko_items), n).astype(np.float64)
     pending = np.bincount(k, np.where(after, ko_items, 0.0), n).astype(np.float64)
@@ -255,7 +327,7 @@ def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
     # opening backlog: all received at −age, deadline R − age
     b_in = b_late = b_pending = 0.0
     if wb > 0:
-        deadline = r - work.opening_backlog_age_s
+        deadline = clock.backlog_due(work.opening_backlog_age_s)
         done = float(np.interp(deadline, pt, pv)) if deadline >= 0 else 0.0
         share = min(1.0, done / wb + 1e-12)
         b_in = work.opening_backlog * share
@@ -293,7 +365,13 @@ def _project(work: WrittenWorkload, agents: FloatArray, target: ResponseTarget,
 
 
 def _copies(work: WrittenWorkload, target: ResponseTarget) -> int:
-    return int(math.ceil(target.response_s / work.horizon_s)) + 2
+    cycle_s = work.horizon_s
+    if target.clock is ResponseClock.BUSINESS:
+        cycle_s = float(work.open.sum()) * work.interval_s
+        if cycle_s <= 0:
+            raise ParameterError("a business-hours target needs opening hours",
+                                 hint="give --opening, or count elapsed time")
+    return int(math.ceil(target.response_s / cycle_s)) + 2
 
 
 def _tiled(work: WrittenWorkload, copies: int) -> WrittenWorkload:
@@ -377,6 +455,13 @@ def _infeasible(best: float, target: ResponseTarget) -> ParameterError:
         hint="lower --target-share, lengthen the target, or open longer")
 
 
+def _best_share(work: WrittenWorkload, target: ResponseTarget, max_occupancy: float) -> float:
+    """The share in time with 10⁶ times the capacity that does all the work in one interval."""
+    total = float(work.work_s.sum()) + work.backlog_work_s
+    level = total / (max_occupancy * work.interval_s) * 1e6 + 1.0
+    return project_backlog(work, level, target, max_occupancy=max_occupancy).share_in_time
+
+
 def required_level(work: WrittenWorkload, target: ResponseTarget, *,
                    max_occupancy: float = 1.0, shrinkage: float = 0.0) -> WrittenRequirement:
     """Smallest flat level of agents over the open intervals meeting ``target``: the
@@ -397,9 +482,8 @@ def required_level(work: WrittenWorkload, target: ResponseTarget, *,
         z = np.zeros(len(work))
         return WrittenRequirement(z, z, z, shrinkage, True, zero, work.interval_s)
     hi = total / (max_occupancy * work.interval_s) * 1e6 + 1.0  # all of it at once, ×10⁶
-    best = share(hi)
-    if best < goal:
-        raise _infeasible(best, target)
+    if share(hi) < goal:
+        raise _infeasible(_best_share(work, target, max_occupancy), target)
     lo = 0.0
     while hi - lo > _BISECTION_RTOL * hi:
         mid = 0.5 * (lo + hi)
@@ -420,120 +504,135 @@ def required_level(work: WrittenWorkload, target: ResponseTarget, *,
 
 
 def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
-                          max_occupancy: float = 1.0,
-                          shrinkage: float = 0.0) -> WrittenRequirement:
-    """Fewest agent-intervals such that **every** item is answered within the target
-    (``target.share`` must be 1): a linear programme on the processed work P_j at interval
-    bounds, ``P_j ≤ A_j``, ``P_j − P_{j−1} ≤ occupancy × interval × agents_j``,
-    ``P_j ≥ D_j`` (work whose deadline has passed), solved by HiGHS; whole agents by the same
-    programme with integer agents. The response target must be a whole number of intervals."""
+                          max_occupancy: float = 1.0, shrinkage: float = 0.0,
+                          groups: npt.ArrayLike | None = None) -> WrittenRequirement:
+    """Fewest agent-hours such that **every** item is answered within the target
+    (``target.share`` must be 1), then the lowest peak among those: a linear programme on the
+    processed work P_j at interval bounds — ``P_j ≤ A_j``,
+    ``0 ≤ P_j − P_{j−1} ≤ occupancy × interval × agents_j``, ``P_j ≥ D_j`` (work already due) —
+    solved by HiGHS; whole agents by the same programme with integer agents. ``groups`` (one
+    label per interval, e.g. the day) makes agents equal over the open intervals of a group:
+    a flat level per day. The target must be a whole number of intervals, so that checking
+    P ≥ D at the interval bounds is exact (P is concave within an interval, D steps there)."""
     _check_occupancy(max_occupancy)
     _check_shrinkage(shrinkage)
     if target.share < 1.0:
-        raise ParameterError(f"a per-interval requirement needs --target-share 1 (every item "
-                             f"in time), got {target.share!r}",
-                             hint="or ask for a flat level (the default)")
+        raise ParameterError(f"levels per interval or per day need --target-share 1 (every "
+                             f"item in time), got {target.share!r}",
+                             hint="or ask for one flat level (the default)")
     steps = target.response_s / work.interval_s
     if abs(steps - round(steps)) > 1e-9:
         raise ParameterError(f"the response target {target.response_s:g} s is not a whole "
                              f"number of {work.interval_s / 60:g}-minute intervals",
                              hint="choose a target that is a multiple of the interval")
-    lag = int(round(steps))
     n = len(work)
+    labels = np.arange(n) if groups is None else np.asarray(groups).ravel()
+    if labels.shape != (n,):
+        raise ParameterError("give one group label per interval", hint="e.g. the local day")
+    _, group = np.unique(labels, return_inverse=True)
+    group = np.where(work.open, group, -1)
+    used = np.unique(group[group >= 0])
+    if used.size == 0:
+        raise ParameterError("no interval is open to advisors", hint="give opening hours")
+    column = np.full(int(group.max()) + 1, -1)
+    column[used] = np.arange(used.size)
+    g_of = np.where(group >= 0, column[np.maximum(group, 0)], -1)  # variable of each interval
+    ng = int(used.size)
+    weight = np.bincount(g_of[g_of >= 0], minlength=ng).astype(np.float64)  # open intervals
     copies = _copies(work, target) if work.cyclic else 1
     m = n * copies
-    w = np.tile(work.work_s, copies)
+    tiled = _tiled(work, copies) if work.cyclic else work
     wb = work.backlog_work_s
-    a = np.concatenate([[wb], wb + np.cumsum(w)])  # A_j, j = 0..m
-    arrived = a - wb
-    d = np.zeros(m + 1)
-    d[lag:] = arrived[:m + 1 - lag]
+    a = np.concatenate([[wb], wb + np.cumsum(tiled.work_s)])  # A_j, j = 0..m
+    clock = _Deadlines.of(tiled, target)
+    grid = np.arange(m + 1) * work.interval_s
+    tau = clock.received_due_by(grid)
+    d = np.where(np.isfinite(tau), np.interp(np.maximum(tau, 0.0), grid, a - wb), 0.0)
+    d = np.where(tau >= 0, d, 0.0)
     if wb > 0:
-        due = int(math.floor((target.response_s - work.opening_backlog_age_s)
-                             / work.interval_s))  # rounded down: conservative
-        if due < 1:
-            raise _infeasible(0.0, target)
-        if due <= m:  # a deadline after the horizon is not enforced (pending)
-            d[due:] += wb
+        due = clock.backlog_due(work.opening_backlog_age_s)
+        if due <= 0:
+            raise _infeasible(_best_share(work, target, max_occupancy), target)
+        d = d + np.where(grid >= due - 1e-9, wb, 0.0)
     enforce = np.zeros(m + 1, dtype=np.bool_)
-    if work.cyclic:
-        enforce[(copies - 1) * n + 1:] = True
-    else:
-        enforce[1:] = True
-    cap_per_agent = max_occupancy * work.interval_s
-    # variables: x_0..x_{n-1} (agents, one cycle), p_1..p_m
-    nv = n + m  # then the peak z
-    rows, cols, vals = [], [], []
-    lo_c, hi_c = [], []
+    enforce[(copies - 1) * n + 1 if work.cyclic else 1:] = True
+    cap = max_occupancy * work.interval_s
+    # variables: y_0..y_{ng−1} (agents per group), p_1..p_m, then the peak z
+    nv = ng + m
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo_c: list[float] = []
+    hi_c: list[float] = []
     r = 0
-    for j in range(m):  # p_{j+1} − p_j − cap·x_{j mod n} ≤ 0 and p_{j+1} − p_j ≥ 0
-        rows += [r, r]
-        cols += [n + j, j % n]
-        vals += [1.0, -cap_per_agent]
-        if j > 0:
+    for j in range(m):  # p_{j+1} − p_j − cap·y_g ≤ 0, and p_{j+1} − p_j ≥ 0
+        g = int(g_of[j % n])
+        rows.append(r)
+        cols.append(ng + j)
+        vals.append(1.0)
+        if g >= 0:
             rows.append(r)
-            cols.append(n + j - 1)
-            vals.append(-1.0)
-        lo_c.append(-np.inf)
-        hi_c.append(0.0)
-        r += 1
+            cols.append(g)
+            vals.append(-cap)
         if j > 0:
-            rows += [r, r]
-            cols += [n + j, n + j - 1]
-            vals += [1.0, -1.0]
-            lo_c.append(0.0)
-            hi_c.append(np.inf)
+            rows += [r, r + 1, r + 1]
+            cols += [ng + j - 1, ng + j, ng + j - 1]
+            vals += [-1.0, 1.0, -1.0]
+            lo_c += [-np.inf, 0.0]
+            hi_c += [0.0, np.inf]
+            r += 2
+        else:
+            lo_c.append(-np.inf)
+            hi_c.append(0.0)
             r += 1
     if work.cyclic:  # capacity per cycle covers the work per cycle (stationary backlog)
-        rows += [r] * n
-        cols += list(range(n))
-        vals += [cap_per_agent] * n
+        rows += [r] * ng
+        cols += list(range(ng))
+        vals += list(cap * weight)
         lo_c.append(float(work.work_s.sum()))
         hi_c.append(np.inf)
         r += 1
-    # the peak z: x_i − z ≤ 0 (second stage: the lowest peak among the fewest agent-hours)
-    for i in range(n):
+    for i in range(ng):  # y_i − z ≤ 0
         rows += [r, r]
         cols += [i, nv]
         vals += [1.0, -1.0]
         lo_c.append(-np.inf)
         hi_c.append(0.0)
         r += 1
-    rows += [r] * n
-    cols += list(range(n))
-    vals += [1.0] * n
+    rows += [r] * ng  # total agent-intervals, bounded in the second stage
+    cols += list(range(ng))
+    vals += list(weight)
+    lo_c.append(0.0)
+    hi_c.append(np.inf)
     total_row = r
     r += 1
     matrix = csr_array((vals, (rows, cols)), shape=(r, nv + 1))
     p_lo = np.where(enforce[1:], d[1:], 0.0)
     p_hi = a[1:]
     if (p_lo > p_hi + 1e-9 * max(1.0, float(a[-1]))).any():
-        raise _infeasible(0.0, target)
-    x_hi = np.where(work.open, np.inf, 0.0)
-    bounds = Bounds(np.concatenate([np.zeros(n), np.minimum(p_lo, p_hi), [0.0]]),
-                    np.concatenate([x_hi, p_hi, [np.inf]]))
+        raise _infeasible(_best_share(work, target, max_occupancy), target)
+    bounds = Bounds(np.concatenate([np.zeros(ng), np.minimum(p_lo, p_hi), [0.0]]),
+                    np.concatenate([np.full(ng, np.inf), p_hi, [np.inf]]))
 
     def solve(integer: bool) -> FloatArray:
-        integrality = np.concatenate([np.full(n, 1 if integer else 0), np.zeros(m + 1)])
-        upper = np.asarray(hi_c + [np.inf])
-        total = np.concatenate([np.ones(n), np.zeros(m + 1)])
-        peak = np.concatenate([np.zeros(n + m), [1.0]])
-        x = None
+        integrality = np.concatenate([np.full(ng, 1 if integer else 0), np.zeros(m + 1)])
+        upper = np.asarray(hi_c)
+        total = np.concatenate([weight, np.zeros(m + 1)])
+        peak = np.concatenate([np.zeros(nv), [1.0]])
+        y = None
         for cost in (total, peak):
-            res = milp(cost, constraints=LinearConstraint(matrix, np.asarray(lo_c + [0.0]),
-                                                          upper),
-                       bounds=bounds, integrality=integrality,
-                       options={"time_limit": 60.0})
+            res = milp(cost, constraints=LinearConstraint(matrix, np.asarray(lo_c), upper),
+                       bounds=bounds, integrality=integrality, options={"time_limit": 60.0})
             if res.x is None:
-                raise _infeasible(0.0, target)
-            x = np.asarray(res.x, dtype=np.float64)
-            fewest = float(x[:n].sum())
+                raise _infeasible(_best_share(work, target, max_occupancy), target)
+            y = np.asarray(res.x, dtype=np.float64)
+            fewest = float(weight @ y[:ng])
             upper[total_row] = (math.floor(fewest + 0.5) if integer
                                 else fewest * (1.0 + 1e-9) + 1e-9)
-        assert x is not None
-        return x[:n]
+        assert y is not None
+        return np.where(g_of >= 0, np.maximum(y[np.maximum(g_of, 0)], 0.0), 0.0)
 
-    frac = np.maximum(solve(False), 0.0)
+    frac = solve(False)
     whole = np.round(solve(True))
     positions = np.where(whole > 0, _ceil(whole / (1.0 - shrinkage)), 0.0)
     return WrittenRequirement(
