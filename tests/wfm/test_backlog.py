@@ -258,6 +258,20 @@ def test_plan_from_the_demo_forecast_meets_the_target(demo_ws: Workspace) -> Non
     assert p.agents.max() == result.requirement.agents.max()  # type: ignore[union-attr]
 
 
+def test_plan_closes_on_public_holidays(demo_ws: Workspace) -> None:
+    # 14 July 2026 (Fête nationale, a Tuesday) is a public holiday of the demo center
+    with demo_ws.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM public_holidays WHERE day = DATE "
+                           "'2026-07-14'").fetchone() == (1,)
+    result = written_staffing(forecast="PREV-2026-07-06", queue="ENE_MAIL",
+                              start="2026-07-13", days=7, target_share=0.8,
+                              workspace=demo_ws.root)
+    by_day = {d.day.isoformat(): d for d in result.days}
+    assert by_day["2026-07-14"].agent_hours == 0.0
+    assert by_day["2026-07-14"].received > 0  # e-mails still arrive
+    assert by_day["2026-07-15"].agent_hours > 0.0
+
+
 # ---------------------------------------------------------------- CLI
 def test_cli_calculator_prints_agents_positions_backlog_and_share() -> None:
     out = CliRunner().invoke(app, [

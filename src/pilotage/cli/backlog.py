@@ -134,6 +134,9 @@ def backlog(
     opening: Annotated[list[str] | None, typer.Option(
         "--opening", help="Advisors' hours '[DAYS ]HH:MM-HH:MM', repeatable "
         "(default 'Mon-Fri 08:00-19:00'; plan mode from a forecast: the workspace's).")] = None,
+    closed_day: Annotated[list[str] | None, typer.Option(
+        "--closed-day", help="Plan: a closed day (YYYY-MM-DD), repeatable; with --forecast "
+        "the workspace's public holidays are closed too.")] = None,
     arrivals: Annotated[ArrivalSpread, typer.Option(
         "--arrivals", help="Calculator: items arrive 'always' (round the clock, every day) "
         "or during 'open' hours only.", case_sensitive=False)] = ArrivalSpread.ALWAYS,
@@ -182,7 +185,8 @@ def backlog(
     """Written work (e-mail, back office): advisors needed to answer a share of items within a
     response time (FIFO backlog), or the backlog and attainment of a given level."""
     result = written_staffing(
-        volume_per_day=volume_per_day, aht_s=aht_s, opening=opening, arrivals=arrivals,
+        volume_per_day=volume_per_day, aht_s=aht_s, opening=opening, closed_day=closed_day,
+        arrivals=arrivals,
         forecast=forecast, queue=queue, volumes=volumes, start=start, days=days,
         opening_backlog=opening_backlog, backlog_age_h=backlog_age_h, target_h=target_h,
         target_share=target_share, interval_min=interval_min, max_occupancy=max_occupancy,
@@ -251,7 +255,7 @@ def _forecast_workload(ws: Workspace, snapshot: str, queue: str, horizon: Horizo
 
 
 def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None = None,
-                     opening: list[str] | None = None,
+                     opening: list[str] | None = None, closed_day: list[str] | None = None,
                      arrivals: ArrivalSpread = ArrivalSpread.ALWAYS,
                      forecast: str | None = None, queue: str | None = None,
                      volumes: Path | None = None, start: str | None = None, days: int = 7,
@@ -280,6 +284,9 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
         if volume_per_day is None or aht_s is None:
             raise ParameterError("the calculator needs both --volume-per-day and --aht-s",
                                  hint="e.g. --volume-per-day 1200 --aht-s 420")
+        if closed_day:
+            raise ParameterError("--closed-day belongs to plan mode: the calculator repeats "
+                                 "a typical week", hint="use --forecast or --volumes")
         if opening_backlog:
             raise ParameterError("--opening-backlog belongs to plan mode: the calculator's "
                                  "backlog is the stationary one of a repeated week",
@@ -323,6 +330,7 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
             volume = offered.volume[0]
             aht = np.nan_to_num(offered.aht_s[0])
             hours = OpeningHours.parse(opening or ["Mon-Fri 08:00-19:00"])
+        hours = hours.closed_on(_dates(closed_day or []))
         work = WrittenWorkload.of(
             interval_min * 60.0, volume, aht, hours.is_open(starts, interval_min),
             opening_backlog=opening_backlog, opening_backlog_age_s=backlog_age_h * 3600.0)
@@ -345,6 +353,17 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
     return WrittenStaffing(mode, queue, target, max_occupancy, shrinkage, weekly_hours,
                            cycle_days, work.interval_s, requirement, projection,
                            _days(projection, starts, work.interval_s))
+
+
+def _dates(texts: list[str]) -> list[dt.date]:
+    out = []
+    for text in texts:
+        try:
+            out.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise ParameterError(f"--closed-day {text!r} is not a date",
+                                 hint="write it as YYYY-MM-DD") from None
+    return out
 
 
 def _days(p: BacklogProjection, starts: list[dt.datetime],

@@ -239,7 +239,7 @@ class _Deadlines:
 
     @classmethod
     def of(cls, work: WrittenWorkload, target: ResponseTarget) -> _Deadlines:
-        grid = np.arange(len(work) + 1) * work.interval_s
+        grid = np.arange(len(work) + 1, dtype=np.float64) * work.interval_s
         if target.clock is ResponseClock.ELAPSED:
             return cls(grid, None, target.response_s)
         b = np.concatenate([[0.0], np.cumsum(np.where(work.open, work.interval_s, 0.0))])
@@ -545,7 +545,7 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
     wb = work.backlog_work_s
     a = np.concatenate([[wb], wb + np.cumsum(tiled.work_s)])  # A_j, j = 0..m
     clock = _Deadlines.of(tiled, target)
-    grid = np.arange(m + 1) * work.interval_s
+    grid = np.arange(m + 1, dtype=np.float64) * work.interval_s
     tau = clock.received_due_by(grid)
     d = np.where(np.isfinite(tau), np.interp(np.maximum(tau, 0.0), grid, a - wb), 0.0)
     d = np.where(tau >= 0, d, 0.0)

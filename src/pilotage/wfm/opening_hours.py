@@ -2,7 +2,8 @@
 
 Spans are written ``[DAYS ]HH:MM-HH:MM``, DAYS being ``Mon``, ``Mon-Fri`` or ``Mon,Wed``
 (no DAYS: every day); the closing time is exclusive and ``24:00`` is allowed. The workspace's
-``opening_hours`` table holds the same spans (weekday 1 = Monday … 7 = Sunday).
+``opening_hours`` table holds the same spans (weekday 1 = Monday … 7 = Sunday); its
+``public_holidays`` (for every site, or the queue's site) are closed days.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class OpeningHours:
     """Spans in which advisors work on the queue."""
 
     spans: tuple[OpeningSpan, ...]
+    closed_days: frozenset[dt.date] = frozenset()
+
+    def closed_on(self, days: Iterable[dt.date]) -> OpeningHours:
+        """The same hours, closed on ``days`` too (public holidays, declared closed days)."""
+        return OpeningHours(self.spans, self.closed_days | frozenset(days))
 
     @classmethod
     def parse(cls, specs: Sequence[str]) -> OpeningHours:
@@ -77,11 +83,15 @@ class OpeningHours:
 
     @classmethod
     def of_queue(cls, workspace: Workspace, queue_id: str) -> OpeningHours:
-        """The queue's rows of ``opening_hours`` (rows without a queue apply to every queue)."""
+        """The queue's rows of ``opening_hours`` (rows without a queue apply to every queue),
+        closed on the public holidays of every site or of the queue's site."""
         with workspace.connect(read_only=True) as con:
             rows = con.execute(
                 "SELECT weekday, opens, closes FROM opening_hours "
                 "WHERE queue_id = ? OR queue_id IS NULL", [queue_id]).fetchall()
+            holidays = con.execute(
+                "SELECT h.day FROM public_holidays h WHERE h.site_id IS NULL OR h.site_id = "
+                "(SELECT site_id FROM queues WHERE queue_id = ?)", [queue_id]).fetchall()
         if not rows:
             raise InputError(f"the workspace has no opening hours for queue {queue_id!r}",
                              hint="load the opening_hours table, or give --opening")
@@ -90,7 +100,7 @@ class OpeningHours:
             spec = f"{opens}-{closes}"
             spans.append(OpeningSpan(int(weekday) - 1, _minutes(str(opens), spec),
                                      _minutes(str(closes), spec)))
-        return cls(tuple(spans))
+        return cls(tuple(spans), frozenset(d for (d,) in holidays))
 
     def is_open(self, local_starts: Iterable[dt.datetime], interval_min: int) -> list[bool]:
         """Whether each interval (local start) lies within an opening span."""
@@ -98,6 +108,6 @@ class OpeningHours:
         for start in local_starts:
             minute = start.hour * 60 + start.minute
             day = start.weekday()
-            out.append(any(s.weekday == day and s.opens_min <= minute
+            out.append(start.date() not in self.closed_days and any(s.weekday == day and s.opens_min <= minute
                            and minute + interval_min <= s.closes_min for s in self.spans))
         return out
