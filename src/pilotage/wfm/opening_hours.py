@@ -108,6 +108,7 @@ class OpeningHours:
         for start in local_starts:
             minute = start.hour * 60 + start.minute
             day = start.weekday()
-            out.append(start.date() not in self.closed_days and any(s.weekday == day and s.opens_min <= minute
-                           and minute + interval_min <= s.closes_min for s in self.spans))
+            in_span = any(s.weekday == day and s.opens_min <= minute
+                          and minute + interval_min <= s.closes_min for s in self.spans)
+            out.append(in_span and start.date() not in self.closed_days)
         return out
