@@ -359,6 +359,21 @@ def test_flat_level_per_day_clears_the_weekend_on_monday() -> None:
     assert req.agents[5 * DAY:].sum() == 0  # weekend closed
 
 
+def test_levels_per_day_below_100_percent_need_only_the_weeks_work() -> None:
+    # 70 % within 24 elapsed hours, one level per day. Capacity per week must cover the work
+    # (8,400 items × 420 s = 980 h): that lower bound is reached, where one flat level needs
+    # far more (it must also clear the Monday burst on Friday).
+    work = WrittenWorkload.of(HALF_HOUR_S, np.full(7 * DAY, 25.0), 420.0,
+                              _week_open_weekdays(), cyclic=True)
+    target = ResponseTarget(24 * 3600, 0.7)
+    per_day = required_per_interval(work, target, groups=np.arange(7 * DAY) // DAY)
+    flat = required_level(work, target)
+    assert per_day.agents_fractional.sum() * 0.5 == pytest.approx(980.0, rel=1e-6)
+    assert per_day.projection.share_in_time >= 0.7
+    assert per_day.proven_minimal and not per_day.exact_share_model
+    assert flat.agents_fractional.sum() * 0.5 > 1.5 * 980
+
+
 def test_cli_levels_per_day_in_business_hours() -> None:
     out = CliRunner().invoke(app, [
         "backlog", "--volume-per-day", "1200", "--aht-s", "420", "--target-h", "11",

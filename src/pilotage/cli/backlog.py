@@ -112,6 +112,8 @@ class WrittenStaffing:
             else:
                 out |= {"agents_fractional": r.agents_fractional.round(6).tolist(),
                         "agents": r.agents.tolist(), "positions": r.positions.tolist()}
+            out |= {"proven_minimal": r.proven_minimal,
+                    "exact_share_model": r.exact_share_model}
         out |= {
             "paid_hours_per_week": round(self.paid_hours_per_week, 6),
             "fte": round(self.fte, 6), "weekly_hours": self.weekly_hours,
@@ -166,8 +168,8 @@ def backlog(
     agents: Annotated[float | None, typer.Option(
         "--agents", help="Report what this flat level of agents achieves instead.")] = None,
     levels: Annotated[Levels, typer.Option(
-        "--levels", help="'flat': one level over the open hours; 'day' or 'interval': a "
-        "level per day or per interval by linear programme (needs --target-share 1).",
+        "--levels", help="'flat': one level over the open hours (bisection); 'day' or "
+        "'interval': a level per day or per interval (HiGHS programme).",
         case_sensitive=False)] = Levels.FLAT,
     clock: Annotated[ResponseClock, typer.Option(
         "--clock", help="Count the response time in 'elapsed' time (as the "
@@ -404,6 +406,10 @@ def summary_table(r: WrittenStaffing) -> Table:
                      ("positions, peak level", f"{req.positions.max():g}")]
     else:
         rows.append(("agents (given, before shrinkage)", f"{p.agents.max():g}"))
+    if req is not None and not req.proven_minimal:
+        rows.append(("solver", "stopped at its time limit: not proven minimal"))
+    if req is not None and not req.exact_share_model:
+        rows.append(("programme", "partly late intervals counted late (conservative)"))
     rows += [("paid hours per week", f"{r.paid_hours_per_week:.1f}"),
              (f"FTE ({r.weekly_hours:g} h)", f"{r.fte:.2f}"),
              ("share answered in time", f"{p.share_in_time:.1%}"

@@ -35,6 +35,10 @@ programme (HiGHS) of the fewest agent-intervals, fractional and whole.
 from __future__ import annotations
 
 import math
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,6 +53,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _CEIL_TOLERANCE = 1e-9
+_SOLVER_TIME_LIMIT_S = 60.0
 _BISECTION_RTOL = 1e-10
 
 
@@ -435,6 +440,10 @@ class WrittenRequirement:
     flat: bool  # one level over the open intervals (else per interval, by linear programme)
     projection: BacklogProjection  # at the whole ``agents``
     interval_s: float
+    proven_minimal: bool = True  # False: the solver stopped at its time limit
+    # False: below 100 %, the programme counts a partly late interval as late, so the answer
+    # may exceed the true minimum by up to one interval's items (its share is exact)
+    exact_share_model: bool = True
 
     @property
     def agent_hours(self) -> float:
@@ -453,6 +462,26 @@ def _infeasible(best: float, target: ResponseTarget) -> ParameterError:
         f"with unlimited advisors at most {best:.2%} of items can be answered in time (items "
         "received while closed, or an opening backlog already too old)",
         hint="lower --target-share, lengthen the target, or open longer")
+
+
+@contextmanager
+def _solver_output_silenced() -> Iterator[None]:
+    """SciPy's HiGHS MIP prints debug lines ("HighsMipSolverData::…") on the C-level stdout,
+    which would corrupt ``--format json``: send file descriptor 1 to /dev/null meanwhile."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (e.g. captured): nothing to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _best_share(work: WrittenWorkload, target: ResponseTarget, max_occupancy: float) -> float:
@@ -516,10 +545,6 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
     P ≥ D at the interval bounds is exact (P is concave within an interval, D steps there)."""
     _check_occupancy(max_occupancy)
     _check_shrinkage(shrinkage)
-    if target.share < 1.0:
-        raise ParameterError(f"levels per interval or per day need --target-share 1 (every "
-                             f"item in time), got {target.share!r}",
-                             hint="or ask for one flat level (the default)")
     steps = target.response_s / work.interval_s
     if abs(steps - round(steps)) > 1e-9:
         raise ParameterError(f"the response target {target.response_s:g} s is not a whole "
@@ -549,13 +574,15 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
     tau = clock.received_due_by(grid)
     d = np.where(np.isfinite(tau), np.interp(np.maximum(tau, 0.0), grid, a - wb), 0.0)
     d = np.where(tau >= 0, d, 0.0)
-    if wb > 0:
-        due = clock.backlog_due(work.opening_backlog_age_s)
-        if due <= 0:
+    every = target.share >= 1.0
+    backlog_due = clock.backlog_due(work.opening_backlog_age_s) if wb > 0 else math.inf
+    if wb > 0 and every:
+        if backlog_due <= 0:
             raise _infeasible(_best_share(work, target, max_occupancy), target)
-        d = d + np.where(grid >= due - 1e-9, wb, 0.0)
+        d = d + np.where(grid >= backlog_due - 1e-9, wb, 0.0)
     enforce = np.zeros(m + 1, dtype=np.bool_)
-    enforce[(copies - 1) * n + 1 if work.cyclic else 1:] = True
+    if every:
+        enforce[(copies - 1) * n + 1 if work.cyclic else 1:] = True
     cap = max_occupancy * work.interval_s
     # variables: y_0..y_{ng−1} (agents per group), p_1..p_m, then the peak z
     nv = ng + m
@@ -606,25 +633,41 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
     hi_c.append(np.inf)
     total_row = r
     r += 1
-    matrix = csr_array((vals, (rows, cols)), shape=(r, nv + 1))
+    weights: list[float] = []
+    if not every:  # a binary per arrival interval: all its items in time, or counted late
+        r, weights = _in_time_rows(work, target, clock, a, grid, copies, ng, nv,
+                                   backlog_due, (rows, cols, vals, lo_c, hi_c), r)
+    nb = len(weights)
+    matrix = csr_array((vals, (rows, cols)), shape=(r, nv + 1 + nb))
     p_lo = np.where(enforce[1:], d[1:], 0.0)
     p_hi = a[1:]
     if (p_lo > p_hi + 1e-9 * max(1.0, float(a[-1]))).any():
         raise _infeasible(_best_share(work, target, max_occupancy), target)
-    bounds = Bounds(np.concatenate([np.zeros(ng), np.minimum(p_lo, p_hi), [0.0]]),
-                    np.concatenate([np.full(ng, np.inf), p_hi, [np.inf]]))
+    bounds = Bounds(np.concatenate([np.zeros(ng), np.minimum(p_lo, p_hi), [0.0], np.zeros(nb)]),
+                    np.concatenate([np.full(ng, np.inf), p_hi, [np.inf], np.ones(nb)]))
+
+    proven = [True]
 
     def solve(integer: bool) -> FloatArray:
-        integrality = np.concatenate([np.full(ng, 1 if integer else 0), np.zeros(m + 1)])
+        integrality = np.concatenate([np.full(ng, 1 if integer else 0), np.zeros(m + 1),
+                                      np.ones(nb)])
         upper = np.asarray(hi_c)
-        total = np.concatenate([weight, np.zeros(m + 1)])
-        peak = np.concatenate([np.zeros(nv), [1.0]])
+        total = np.concatenate([weight, np.zeros(m + 1 + nb)])
+        peak = np.concatenate([np.zeros(nv), [1.0], np.zeros(nb)])
         y = None
         for cost in (total, peak):
-            res = milp(cost, constraints=LinearConstraint(matrix, np.asarray(lo_c), upper),
-                       bounds=bounds, integrality=integrality, options={"time_limit": 60.0})
+            with _solver_output_silenced():
+                res = milp(cost, constraints=LinearConstraint(matrix, np.asarray(lo_c), upper),
+                           bounds=bounds, integrality=integrality,
+                           options={"time_limit": _SOLVER_TIME_LIMIT_S})
             if res.x is None:
+                if res.status == 1:  # time limit without a solution
+                    raise ParameterError(
+                        f"the staffing programme found no solution within "
+                        f"{_SOLVER_TIME_LIMIT_S:g} s ({nb} interval(s) to judge)",
+                        hint="use --levels day or flat, or a shorter horizon")
                 raise _infeasible(_best_share(work, target, max_occupancy), target)
+            proven[0] = proven[0] and res.status == 0
             y = np.asarray(res.x, dtype=np.float64)
             fewest = float(weight @ y[:ng])
             upper[total_row] = (math.floor(fewest + 0.5) if integer
@@ -638,7 +681,63 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
     return WrittenRequirement(
         agents_fractional=frac, agents=whole, positions=positions, shrinkage=shrinkage,
         flat=False, projection=project_backlog(work, whole, target, max_occupancy=max_occupancy),
-        interval_s=work.interval_s)
+        interval_s=work.interval_s, proven_minimal=proven[0], exact_share_model=every)
+
+
+_Rows = tuple[list[int], list[int], list[float], list[float], list[float]]
+
+
+def _in_time_rows(work: WrittenWorkload, target: ResponseTarget, clock: _Deadlines,
+                  a: FloatArray, grid: FloatArray, copies: int, ng: int, nv: int,
+                  backlog_due: float, out: _Rows, r: int) -> tuple[int, list[float]]:
+    """Rows for a share below 1: binary z_i = 1 only if every item received in interval i is
+    in time, P(due(t_i)) ≥ A(t_i) and P(due(t_{i+1})) ≥ A(t_{i+1}) (enough: within the
+    interval P(due(τ)) − A(τ) is concave), and Σ items × z ≥ share × items judged. Items due
+    after the horizon are not judged; a partly late interval counts as late (conservative)."""
+    rows, cols, vals, lo_c, hi_c = out
+    n, m = len(work), grid.size - 1
+    big = float(a[-1]) + 1.0
+    dt_s = work.interval_s
+    first = n if work.cyclic else 0
+    due = clock.due(grid)
+    weights: list[float] = []
+
+    def at_least(j: int, value: float, z: int) -> None:  # P_j − big·z ≥ value − big
+        nonlocal r
+        if j > 0:
+            rows.append(r)
+            cols.append(ng + j - 1)
+            vals.append(1.0)
+        rows.append(r)
+        cols.append(z)
+        vals.append(-big)
+        lo_c.append(value - big)
+        hi_c.append(np.inf)
+        r += 1
+
+    for i in range(first, first + n):
+        items = float(work.arrivals[i % n])
+        if items <= 0 or not due[i + 1] <= grid[-1] + 1e-9 * max(1.0, grid[-1]):
+            continue
+        z = nv + 1 + len(weights)
+        weights.append(items)
+        for k in (i, i + 1):
+            at_least(int(round(due[k] / dt_s)), float(a[k]), z)
+    if work.opening_backlog > 0 and 0 < backlog_due <= grid[-1]:
+        z = nv + 1 + len(weights)
+        weights.append(work.opening_backlog)
+        at_least(min(int(math.floor(backlog_due / dt_s + 1e-9)), m), float(a[0]), z)
+    judged = sum(weights) + (work.opening_backlog if work.opening_backlog > 0
+                             and backlog_due <= 0 else 0.0)
+    if weights:
+        rows += [r] * len(weights)
+        cols += list(range(nv + 1, nv + 1 + len(weights)))
+        vals += weights
+        lo_c.append(target.share * judged)
+        hi_c.append(np.inf)
+        r += 1
+    del copies
+    return r, weights
 
 
 def fifo_share_in_time(received_s: npt.ArrayLike, replied_s: npt.ArrayLike,
