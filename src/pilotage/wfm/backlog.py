@@ -635,7 +635,7 @@ def required_per_interval(work: WrittenWorkload, target: ResponseTarget, *,
     r += 1
     weights: list[float] = []
     if not every:  # a binary per arrival interval: all its items in time, or counted late
-        r, weights = _in_time_rows(work, target, clock, a, grid, copies, ng, nv,
+        r, weights = _in_time_rows(work, target, clock, a, grid, ng, nv,
                                    backlog_due, (rows, cols, vals, lo_c, hi_c), r)
     nb = len(weights)
     matrix = csr_array((vals, (rows, cols)), shape=(r, nv + 1 + nb))
@@ -688,7 +688,7 @@ _Rows = tuple[list[int], list[int], list[float], list[float], list[float]]
 
 
 def _in_time_rows(work: WrittenWorkload, target: ResponseTarget, clock: _Deadlines,
-                  a: FloatArray, grid: FloatArray, copies: int, ng: int, nv: int,
+                  a: FloatArray, grid: FloatArray, ng: int, nv: int,
                   backlog_due: float, out: _Rows, r: int) -> tuple[int, list[float]]:
     """Rows for a share below 1: binary z_i = 1 only if every item received in interval i is
     in time, P(due(t_i)) ≥ A(t_i) and P(due(t_{i+1})) ≥ A(t_{i+1}) (enough: within the
@@ -736,7 +736,6 @@ def _in_time_rows(work: WrittenWorkload, target: ResponseTarget, clock: _Deadlin
         lo_c.append(target.share * judged)
         hi_c.append(np.inf)
         r += 1
-    del copies
     return r, weights
 
 
