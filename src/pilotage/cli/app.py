@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from pilotage.cli import demo, ingest, kpi, objectives, workspace
+from pilotage.cli.backlog import backlog
 from pilotage.cli.console import console, err_console
 from pilotage.cli.forecast import forecast_app
 from pilotage.cli.intraday import intraday
@@ -45,6 +46,8 @@ objectives.register(app)
 app.command("report", help="Reports per decision level (HTML, PDF, XLSX).")(report)
 app.add_typer(forecast_app, name="forecast")
 app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
+app.command("backlog", help="Written work (e-mail, back office): staffing for a response-time "
+            "target, backlog and attainment.")(backlog)
 app.command("schedule", help="Shift scheduling under labour rules.")(schedule)
 app.command("simulate", help="Simulate a day, a week or one interval (vs Erlang A).")(simulate)
 app.command("intraday", help="Re-forecast the rest of the day; gap and actions.")(intraday)
