@@ -176,14 +176,16 @@ def test_the_analysis_is_told_in_french_and_in_english(center: Workspace) -> Non
     en = ResultLeverText(a, OBJECTIVES, load_catalogue(), "en")
     # figures in each language's way (decimal comma and no-break spaces in French, Babel)
     assert fr.summary("CSAT 85 %").startswith(
-        "CSAT 85 % : CSAT 70,0\u00a0% pour une cible de 85,0\u00a0% ; levier le plus "
+        "CSAT 85 % : CSAT 70,0\u00a0% sur 10 réponses pour une cible de 85,0\u00a0% ; "
+        "levier le plus "
         "porteur : si « fcr » était atteint (aujourd'hui 80,0\u00a0% pour 90,0\u00a0%), "
         "CSAT ≈ +2,5\u00a0pt.")
     assert en.summary("CSAT 85 %").startswith(
-        "CSAT 85 %: CSAT 70.0 % against a target of 85.0 %; the lever that matters most: "
+        "CSAT 85 %: CSAT 70.0 % over 10 responses against a target of 85.0 %; the lever "
+        "that matters most: "
         "if \"fcr\" were met (today 80.0 % against 90.0 %), CSAT ≈ +2.5 pt.")
-    assert "repondération des 10 réponses" in fr.model()
-    assert "re-weighting of the period's 10 responses" in en.model()
+    assert fr.model().startswith("Modèle : repondération des réponses")
+    assert en.model().startswith("Model: re-weighting of the period's responses")
     assert "mesuré après la réponse" in fr.detail(a.levers[-1])
 
 

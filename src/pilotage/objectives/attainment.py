@@ -10,6 +10,7 @@ target; the contributions add up exactly to the parent's ``actual − target``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,11 +26,14 @@ from pilotage.objectives.model import (
     Level,
     Objective,
     ObjectivesFile,
+    Period,
     Target,
 )
 from pilotage.objectives.periods import ReportingPeriod
 
 Z_90 = 1.6448536269514722  # two-sided 90 % normal quantile
+GRAIN_OF_PERIOD = {Period.DAY: "day", Period.WEEK: "week", Period.MONTH: "month",
+                   Period.QUARTER: "quarter", Period.YEAR: "year"}
 
 
 class Status(StrEnum):
@@ -164,15 +168,49 @@ class AttainmentEngine:
               by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...] = ()
               ) -> list[dict[str, Any]]:
         """One KPI query for objectives that share their filters (each KPI once), cached."""
+        batch = self.supported(batch, by)
         key = (tuple(o.id for o in batch), period.label, by, extra_where)
         if key not in self._cache:
-            params = {f"{o.kpi}.{k}": v for o in batch for k, v in o.params.items()}
-            request = KpiRequest(kpis=tuple(o.kpi for o in batch), by=by, start=period.start,
-                                 end=period.end,
-                                 where=tuple(batch[0].where.items()) + extra_where,
-                                 params=params, with_volume=True)
-            self._cache[key] = self.session.compute(request).table.to_pylist()
+            self._cache[key] = self._compute(batch, period.start, period.end, by,
+                                             extra_where) if batch else []
         return self._cache[key]
+
+    def supported(self, batch: tuple[Objective, ...], by: tuple[str, ...]
+                  ) -> tuple[Objective, ...]:
+        """The objectives whose KPI has every dimension of ``by`` (absenteeism has no queue:
+        asking for it would cost a scan for nothing)."""
+        return tuple(o for o in batch
+                     if all(d in self.catalogue.kpi(o.kpi).dimensions for d in by))
+
+    def _compute(self, batch: tuple[Objective, ...], start: dt.date, end: dt.date,
+                 by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...]
+                 ) -> list[dict[str, Any]]:
+        params = {f"{o.kpi}.{k}": v for o in batch for k, v in o.params.items()}
+        request = KpiRequest(kpis=tuple(o.kpi for o in batch), by=by, start=start, end=end,
+                             where=tuple(batch[0].where.items()) + extra_where,
+                             params=params, with_volume=True)
+        return list(self.session.compute(request).table.to_pylist())
+
+    def _rows_with_previous(self, batch: tuple[Objective, ...], period: ReportingPeriod,
+                            previous: ReportingPeriod, by: tuple[str, ...],
+                            extra_where: tuple[tuple[str, str], ...]
+                            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The period's rows and the previous period's, from one query grouped by the
+        period's own grain when it is a calendar unit (a month, a week…): one compilation
+        and one scan instead of two."""
+        grain = GRAIN_OF_PERIOD.get(period.kind) if period.kind is not None else None
+        if grain is None or previous.end + dt.timedelta(days=1) != period.start:
+            return (self._rows(batch, period, by, extra_where),
+                    self._rows(batch, previous, by, extra_where))
+        batch = self.supported(batch, by)
+        ids = tuple(o.id for o in batch)
+        keys = [(ids, p.label, by, extra_where) for p in (period, previous)]
+        if not all(k in self._cache for k in keys):
+            rows = self._compute(batch, previous.start, period.end, (*by, grain), extra_where)
+            for k, p in zip(keys, (period, previous), strict=True):
+                self._cache[k] = [{n: v for n, v in r.items() if n != grain}
+                                  for r in rows if r[grain] == p.label]
+        return self._cache[keys[0]], self._cache[keys[1]]
 
     @staticmethod
     def batches(objectives: list[Objective]) -> list[tuple[Objective, ...]]:
@@ -214,8 +252,7 @@ class AttainmentEngine:
         where: tuple[tuple[str, str], ...] = ()
         if unit is not None and level is not Level.CENTER:
             where = ((dim, unit),)
-        current = self._rows(batch, period, by, where)
-        before_rows = self._rows(batch, previous, by, where)
+        current, before_rows = self._rows_with_previous(batch, period, previous, by, where)
         results = []
         for objective in batch:
             before = {self._unit(r, level): r.get(objective.kpi) for r in before_rows}
@@ -260,6 +297,8 @@ class AttainmentEngine:
         sign = 1.0 if self.direction(objective) == "higher" else -1.0
         found = []
         for child in children:
+            if child not in self.catalogue.kpi(objective.kpi).dimensions:
+                continue  # e.g. absenteeism has no queue
             by = (child,) if parent is None else (parent, child)
             for row in self._rows(batch, period, by, where):
                 if parent is not None and row.get(parent) != unit:

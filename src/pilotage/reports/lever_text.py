@@ -154,20 +154,7 @@ class ResultLeverText:
         return bilingual(lever.name, self.lang) if lever is not None else impact.lever_id
 
     def model(self) -> str:
-        n = numbers.number(self.a.records, self.lang)
-        return self._say(
-            f"Modèle : repondération des {n} {self.records_word} de la période selon que "
-            "chaque levier est tenu ou non pour leur contact (décroché dans le seuil, résolu "
-            "au premier contact…) ou par leur conseiller (note qualité à la cible) : résultat "
-            "observé de chaque segment × part du segment si le levier atteignait sa cible ; "
-            "l'effet conjoint repondère les segments croisés de tous les leviers. C'est une "
-            "association observée, pas la preuve d'une cause.",
-            f"Model: re-weighting of the period's {n} {self.records_word} by whether each "
-            "lever is met for their contact (answered within the threshold, resolved at first "
-            "contact…) or by their advisor (quality score at target): observed result of each "
-            "segment × the segment's share if the lever met its target; the joint effect "
-            "re-weights the crossed segments of every lever. It is an observed association, "
-            "not proof of a cause.")
+        return result_model_text(self.lang)
 
     def detail(self, impact: LeverImpact) -> str:
         if impact.reason is not None and impact.reason is not LeverReason.ALREADY_MET:
@@ -218,10 +205,11 @@ class ResultLeverText:
     def summary(self, name: str) -> str:
         a = self.a
         label = kpi_label(self.kpi, self.lang)
-        head = self._say(f"{name} : {label} {self.value(a.actual)} pour une cible de "
-                         f"{self.value(a.target)}",
-                         f"{name}: {label} {self.value(a.actual)} against a target of "
-                         f"{self.value(a.target)}")
+        n = numbers.number(a.records, self.lang)
+        head = self._say(f"{name} : {label} {self.value(a.actual)} sur {n} "
+                         f"{self.records_word} pour une cible de {self.value(a.target)}",
+                         f"{name}: {label} {self.value(a.actual)} over {n} "
+                         f"{self.records_word} against a target of {self.value(a.target)}")
         helping = [i for i in a.levers if i.impact is not None and a.gain(i) > 0]
         if not helping:
             return head + self._say(" ; aucun levier ne l'expliquerait à sa cible.",
@@ -247,6 +235,22 @@ class ResultLeverText:
                          Cell.kpi_value(lever_kpi, impact.target, self.lang), effect,
                          Cell.label(self.detail(impact))))
         return tuple(rows)
+
+
+def result_model_text(lang: str) -> str:
+    return say(
+        lang,
+        "Modèle : repondération des réponses (ou des contacts) de la période selon que chaque "
+        "levier est tenu ou non pour leur contact (décroché dans le seuil, résolu au premier "
+        "contact…) ou par leur conseiller (note qualité à la cible) : résultat observé de "
+        "chaque segment × part du segment si le levier atteignait sa cible ; l'effet conjoint "
+        "repondère les segments croisés de tous les leviers. C'est une association observée, "
+        "pas la preuve d'une cause.",
+        "Model: re-weighting of the period's responses (or contacts) by whether each lever is "
+        "met for their contact (answered within the threshold, resolved at first contact…) or "
+        "by their advisor (quality score at target): observed result of each segment × the "
+        "segment's share if the lever met its target; the joint effect re-weights the crossed "
+        "segments of every lever. It is an observed association, not proof of a cause.")
 
 
 def result_lever_columns(lang: str) -> tuple[str, ...]:

@@ -8,7 +8,11 @@ from pilotage.objectives.attainment import Attainment, Status
 from pilotage.objectives.model import Level, Objective
 from pilotage.reports.context import ReportContext
 from pilotage.reports.language import bilingual, kpi_label, say, status_label
-from pilotage.reports.lever_text import ResultLeverText, result_lever_columns
+from pilotage.reports.lever_text import (
+    ResultLeverText,
+    result_lever_columns,
+    result_model_text,
+)
 from pilotage.reports.model import Cell, Section, Table
 
 JUDGED = (Status.MET, Status.AT_RISK, Status.MISSED)
@@ -72,7 +76,6 @@ def result_lever_section(ctx: ReportContext, level: Level, unit: str, lang: str,
     effect and what is left unexplained, with the model stated."""
     paragraphs: list[str] = []
     rows: list[tuple[Cell, ...]] = []
-    model = ""
     for attainment in ctx.level_attainments(level):
         if attainment.unit != unit or attainment.status not in (Status.MISSED,
                                                                 Status.AT_RISK):
@@ -87,11 +90,10 @@ def result_lever_section(ctx: ReportContext, level: Level, unit: str, lang: str,
         name = bilingual(objective.name, lang)
         paragraphs.append(text.summary(name))
         rows.extend(text.rows(name))
-        model = text.model()
     if not paragraphs:
         paragraphs.append(say(lang, "Aucun objectif de résultat manqué ou à risque.",
                               "No result objective is missed or at risk."))
-    elif model:
-        paragraphs.append(model)
+    else:
+        paragraphs.append(result_model_text(lang))
     return Section("result_levers", say(lang, *title), tuple(paragraphs),
                    Table(result_lever_columns(lang), tuple(rows)))
