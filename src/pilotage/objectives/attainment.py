@@ -1,7 +1,7 @@
 """Attainment of objectives over a period: actual against the target then in force, a status
 (met / at risk / missed) that refuses to judge on too little volume and gives an uncertainty
-band, the trend against the previous period, and the sub-units that contribute most to the
-gap.
+band, the trend against the previous period, and — for an objective missed or at risk — the
+sub-units that contribute most to the gap.
 
 Contribution of a sub-unit *i* to its parent's gap, for a ratio KPI: ``n_i / N × (a_i − T)``
 where ``n_i`` is its volume (the KPI's denominator), ``a_i`` its value and ``T`` the parent's
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -44,6 +44,7 @@ class Status(StrEnum):
     NO_DATA = "no_data"
 
 
+SHORT = (Status.MISSED, Status.AT_RISK)
 STATUS_NAMES = {
     Status.MET: ("atteint", "met"), Status.AT_RISK: ("à risque", "at risk"),
     Status.MISSED: ("manqué", "missed"),
@@ -138,6 +139,8 @@ def judge(actual: float | None, target: float | None, tolerance: float, directio
 
 class AttainmentEngine:
     """Attainment on one KPI session (open it with ``pilotage.kpi.query.kpi_session``)."""
+
+    explained: tuple[Status, ...] = SHORT  # the statuses whose gap is broken down
 
     def __init__(self, session: KpiSession, objectives: ObjectivesFile) -> None:
         self.session = session
@@ -268,15 +271,26 @@ class AttainmentEngine:
                         and actual is not None and 0 <= actual <= 1 else None)
                 status = judge(actual, target.value if target else None, objective.tolerance,
                                direction, volume, objective.min_volume, band)
-                contributors: tuple[Contribution, ...] = ()
-                if with_contributors and target is not None and actual is not None:
-                    contributors = self._contributors(batch, objective, level, unit_id,
-                                                      unit, period, target.value, volume)
                 results.append(Attainment(
                     objective.id, objective.kpi, level, unit_id, period.label, actual,
                     target.value if target else None, objective.tolerance, direction, volume,
-                    status, band, before.get(unit_id), contributors))
-        return results
+                    status, band, before.get(unit_id)))
+        if not with_contributors:
+            return results
+        # the sub-units behind a gap, for the objectives missed or at risk somewhere (their
+        # breakdowns in one query per dimension)
+        short = {a.objective_id for a in results if a.status in self.explained}
+        with_gap = tuple(o for o in batch if o.id in short)
+        return [replace(a, contributors=self._contributors(
+                    with_gap, self._objective(a.objective_id), level, a.unit, unit, period,
+                    a.target, a.volume))
+                if a.status in self.explained and a.target is not None and a.actual is not None
+                else a for a in results]
+
+    def _objective(self, objective_id: str) -> Objective:
+        found = self.objectives.objective(objective_id)
+        assert found is not None
+        return found
 
     def _unit(self, row: dict[str, Any], level: Level) -> str | None:
         if level is Level.CENTER:
