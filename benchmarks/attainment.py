@@ -42,6 +42,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workspace", nargs="?", default="demo-ws")
     parser.add_argument("--period", default="2026-09")
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="runs of each side, alternated; the fastest run is kept")
     args = parser.parse_args()
     root = Path(args.workspace)
     objectives = check_file(root / "objectives.yaml").objectives
@@ -54,9 +56,9 @@ def main() -> None:
         results = {}
         # a first query warms the database file's pages for both sides
         AttainmentEngine(session, objectives).status(period, objective_ids=("csat_85",))
-        for name, engine_class in (("separate periods, every KPI (baseline)", SeparatePeriods),
-                                   ("one query for both periods, KPIs with the dimension",
-                                    AttainmentEngine)):
+        cases = (("separate periods, every KPI (baseline)", SeparatePeriods),
+                 ("one query for both periods, KPIs with the dimension", AttainmentEngine))
+        for name, engine_class in [c for _ in range(args.repeat) for c in cases]:
             engine = engine_class(session, objectives)
             calls = 0
             compute = session.compute
@@ -69,7 +71,9 @@ def main() -> None:
             session.compute = counted  # type: ignore[method-assign]
             start = time.perf_counter()
             results[name] = engine.status(period)
-            timings[name] = (time.perf_counter() - start, calls)
+            seconds = time.perf_counter() - start
+            if name not in timings or seconds < timings[name][0]:
+                timings[name] = (seconds, calls)
             session.compute = compute  # type: ignore[method-assign]
     base, now = results.values()
 
