@@ -12,14 +12,10 @@ from rich.table import Table
 from pilotage.cli.console import console
 from pilotage.errors import ParameterError
 from pilotage.kpi import load_catalogue
+from pilotage.kpi.definitions import Category, Unit
 from pilotage.kpi.query import KpiSession
 from pilotage.objectives.attainment import AttainmentEngine, Status
-from pilotage.objectives.levers import (
-    LeverAnalysis,
-    LeverModel,
-    accessibility_analysis,
-    mix_rate_analysis,
-)
+from pilotage.objectives.levers import LeverAnalysis, accessibility_analysis, mix_rate_analysis
 from pilotage.objectives.model import Level, Objective, ObjectivesFile
 from pilotage.objectives.periods import ReportingPeriod
 from pilotage.objectives.result_levers import ResultLeverAnalysis, ResultLeverModel
@@ -58,7 +54,7 @@ def analyse_levers(session: KpiSession, objectives: ObjectivesFile, period: Repo
         objective = objectives.objective(attainment.objective_id)
         assert objective is not None
         kpi = session.catalogue.kpi(objective.kpi)
-        if kpi.category.value == "accessibility" and kpi.unit.value == "percent" \
+        if kpi.category is Category.ACCESSIBILITY and kpi.unit is Unit.PERCENT \
                 and attainment.target is not None:
             found.append((objective, accessibility_analysis(
                 session, objective, level, unit_id, attainment.target, period)))
@@ -122,5 +118,3 @@ def _table(columns: tuple[str, ...], rows: list[tuple[Cell, ...]], title: str) -
         table.add_row(*(cell.text for cell in row))
     console.print(table)
 
-
-__all__ = ["LeverModel", "analyse_levers", "print_levers"]
