@@ -227,3 +227,30 @@ def test_a_demo_with_only_volume_raised_puts_an_accessibility_lever_first(
     impacts = {i.lever_id: i.impact or 0.0 for i in raised.levers}
     assert impacts["email_24h"] > nominal["email_24h"]
     assert impacts["sl_90_60"] > nominal["sl_90_60"]
+
+
+def test_the_levers_command_ranks_them_in_french_and_gives_json(center: Workspace) -> None:
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from pilotage.cli.app import app
+
+    objectives = ObjectivesFile(objectives=[o for o in OBJECTIVES.objectives
+                                            if o.id != "csat_two"])
+    (center.root / "objectives.yaml").write_text(
+        yaml.safe_dump(objectives.model_dump(mode="json", exclude_defaults=True),
+                       allow_unicode=True), encoding="utf-8")
+    args = ["objectives", "levers", "--period", "2026-10-05", "--workspace", str(center.root),
+            "--objective", "csat"]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0, table.output
+    flat = " ".join(table.output.split())  # Rich wraps lines; no-break spaces become spaces
+    assert "CSAT ≈ +2,5 pt" in flat  # FCR first, as computed by hand above
+    assert "Modèle : repondération" in table.output
+    english = CliRunner().invoke(app, [*args, "--lang", "en", "--format", "json"])
+    (found,) = json.loads(english.output)
+    assert found["model"] == "reweighting"
+    assert [lv["lever_id"] for lv in found["levers"]][:3] == ["fcr", "sl", "quality"]
+    assert found["joint_impact"] == pytest.approx(found["joint_estimate"] - 0.7)
