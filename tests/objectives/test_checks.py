@@ -153,3 +153,69 @@ def test_overlapping_target_dates_unknown_links_and_schema_errors(tmp_path: Path
 @pytest.mark.parametrize("severity", [Severity.ERROR, Severity.WARNING])
 def test_severities_are_named_in_the_output(severity: Severity) -> None:
     assert severity.value in {"error", "warning"}
+
+
+def test_every_other_rule_prints_its_message_and_the_command_exits_1(tmp_path: Path) -> None:
+    file = tmp_path / "objectives.yaml"
+    file.write_text(textwrap.dedent("""\
+        ambitions: [{id: a, name: {fr: A, en: A}}]
+        objectives:
+          - id: csat
+            name: {fr: CSAT, en: CSAT}
+            kind: result
+            kpi: csat
+            params: {threshold: 4, variant: median}
+            where: {colour: red}
+            target: 0.85
+            roles: [director]
+            levers: [nps]
+          - id: nps
+            name: {fr: NPS, en: NPS}
+            kind: result
+            ambition: a
+            kpi: nps
+            target: 0.3
+            roles: [director]
+            levers: [volume_cap]
+          - id: volume_cap
+            name: {fr: x, en: x}
+            kind: lever
+            kpi: offered
+            target: 100
+            roles: [planning]
+          - id: volume_cap
+            name: {fr: y, en: y}
+            kind: lever
+            kpi: aht
+            target: 300
+            roles: [planning]
+        """))
+    issues = [str(i).replace(str(file), "objectives.yaml") for i in check_file(file).issues]
+    assert issues == [
+        "objectives.yaml:5: warning: objectives[0].kind: result objective 'csat' serves no "
+        "ambition\n    → link it to an ambition with 'ambition: ID'",
+        "objectives.yaml:7: error: objectives[0].params.threshold: KPI csat has no parameter "
+        "'threshold'\n    → parameters of csat: top_box_min, variant, attribution",
+        "objectives.yaml:7: error: objectives[0].params.variant: KPI csat has no variant "
+        "'median'\n    → variants: default, mean",
+        "objectives.yaml:8: error: objectives[0].where.colour: 'colour' is not a dimension that "
+        "can be filtered\n    → use one of agent, team, site, center, queue, channel, "
+        "direction, contract, motive",
+        "objectives.yaml:11: warning: objectives[0].levers[0]: 'nps' is a result objective used "
+        "as a lever\n    → a lever is an indicator someone can act on: declare it kind: lever, "
+        "or link the two results to one ambition",
+        "objectives.yaml:23: error: objectives[2].kpi: KPI offered has no better direction, so "
+        "'volume_cap' cannot be judged met or missed\n    → say which way is better with "
+        "'direction: higher' or 'direction: lower'",
+        "objectives.yaml:26: error: objectives[3].id: id 'volume_cap' is used twice\n    → give "
+        "each one its own id",
+    ]
+    # the command prints them all and exits 1 on errors (0 with warnings only)
+    from typer.testing import CliRunner
+
+    from pilotage.cli.app import app
+
+    result = CliRunner().invoke(app, ["objectives", "check", str(file)])
+    assert result.exit_code == 1
+    assert "5 error(s), 2 warning(s)." in result.output
+    assert CliRunner().invoke(app, ["objectives", "check", str(DEMO)]).exit_code == 0

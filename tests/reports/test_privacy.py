@@ -60,3 +60,28 @@ def test_the_commitments_page_names_no_advisor_team_or_site(
     for text in (html, pdf):
         for name in names:
             assert not _mentions(text, name), name
+
+
+def test_an_advisor_report_shows_only_their_own_and_their_team_figures(
+        report_context: ReportContext, sample_reports: dict[ReportLevel, Report]) -> None:
+    # every figure is the advisor's own (actual, target, trend) or the team's aggregate
+    from pilotage.objectives.model import Level
+    from pilotage.reports.scorecard import advisor_objectives, team_value
+
+    report = sample_reports[ReportLevel.ADVISOR]
+    me = report_context.org.advisors[str(report.unit)]
+    allowed: set[float] = set()
+    for objective in advisor_objectives(report_context):
+        found = report_context.attainment(Level.ADVISOR, me.advisor_id, objective.id)
+        if found is not None:
+            allowed |= {v for v in (found.actual, found.target) if v is not None}
+            if found.trend is not None:
+                allowed |= {found.trend, round(100 * found.trend, 6)}
+        team = team_value(report_context, objective, me.team_id)
+        if team is not None:
+            allowed.add(team)
+    figures = [c.value for s in report.sections if s.table for r in s.table.rows for c in r
+               if isinstance(c.value, float)]
+    assert figures
+    for value in figures:
+        assert any(abs(value - a) < 1e-9 for a in allowed), value

@@ -25,7 +25,7 @@ def show_overview(ws: Workspace, lang: str = "fr") -> None:
             table.add_column(name, justify="right")
         for row in section.rows:
             table.add_row(str(row["queue"]),
-                          *(format_value(k, row[k.id]) for k in section.kpis))
+                          *(format_value(k, row[k.id], lang) for k in section.kpis))
         console.print(table)
     console.print("Définitions : 'pilotage kpi explain ID' (e.g. service_level: answered within "
                   "20 s / offered).")

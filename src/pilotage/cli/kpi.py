@@ -157,7 +157,7 @@ def _write(table: pa.Table, format: str, output: Path | None, kpis: list[Kpi],
             label = getattr(by_id[name].name, lang) if name in by_id else name
             rich_table.add_column(label, justify="right" if name in by_id else "left")
         for row in table.to_pylist():
-            rich_table.add_row(*(format_value(by_id[n], v) if n in by_id else
+            rich_table.add_row(*(format_value(by_id[n], v, lang) if n in by_id else
                                  ("" if v is None else str(v)) for n, v in row.items()))
         if output is None:
             console.print(rich_table)

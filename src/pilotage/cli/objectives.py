@@ -16,10 +16,11 @@ from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError, UserError
 from pilotage.kpi import load_catalogue
 from pilotage.kpi.query import kpi_session
-from pilotage.objectives.attainment import STATUS_NAMES, Attainment, AttainmentEngine
+from pilotage.objectives.attainment import Attainment, AttainmentEngine, Status
 from pilotage.objectives.checks import check_file
 from pilotage.objectives.model import Level, ObjectivesFile
 from pilotage.objectives.periods import parse_period, period_range
+from pilotage.reports.language import bilingual, check_lang, say, status_label
 from pilotage.reports.overview import format_change, format_value
 from pilotage.store import Workspace, resolve_workspace_dir
 
@@ -115,6 +116,44 @@ def _record(a: Attainment) -> dict[str, object]:
     }
 
 
+@objectives_app.command("levers")
+def levers(
+    period: Annotated[str, typer.Option(
+        help="2026-10 (month), 2026-W40 (ISO week), 2026-Q4, 2026, or a day 2026-10-05.")],
+    level: Annotated[str, typer.Option(help="center | site | team | advisor.")] = "center",
+    unit: Annotated[str | None, typer.Option(
+        help="The site, team or advisor id (not for center).")] = None,
+    objective: Annotated[list[str] | None, typer.Option(
+        help="Only this objective (repeat for several), whatever its status.")] = None,
+    format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    lang: Annotated[str, typer.Option(help="fr | en")] = "fr",
+    workspace: WorkspaceOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """For each missed (or at-risk) objective of a unit, its levers ranked by estimated
+    impact, with the model stated: result objectives (CSAT, NPS, conversion…) by
+    re-weighting their responses or contacts by each lever's condition; accessibility
+    objectives by an Erlang A counterfactual; other ratios by mix and rate effects."""
+    from pilotage.cli.levers_output import analyse_levers, print_levers
+
+    check_lang(lang)
+    if format not in ("table", "json"):
+        raise ParameterError(f"--format {format!r} is not table or json")
+    chosen_level = Level(level)
+    if chosen_level is not Level.CENTER and unit is None:
+        raise ParameterError(f"--level {level} needs --unit", hint="e.g. --unit LYO-EQ02")
+    ws = Workspace.open(resolve_workspace_dir(workspace))
+    objectives = load_objectives(workspace_objectives_file(workspace))
+    with kpi_session(ws) as session:
+        found = analyse_levers(session, objectives, parse_period(period), chosen_level, unit,
+                               tuple(objective or ()))
+    print_levers(found, objectives, format, lang)
+
+
+LEVEL_NAMES = {Level.CENTER: ("centre", "center"), Level.SITE: ("site", "site"),
+               Level.TEAM: ("équipe", "team"), Level.ADVISOR: ("conseiller", "advisor")}
+
+
 def _print(rows: list[Attainment], objectives: ObjectivesFile, format: str, lang: str) -> None:
     records = [_record(a) for a in rows]
     if format == "json":
@@ -129,24 +168,32 @@ def _print(rows: list[Attainment], objectives: ObjectivesFile, format: str, lang
         print(buffer.getvalue(), end="")
         return
     catalogue = load_catalogue()
-    names = {o.id: getattr(o.name, lang) for o in objectives.objectives}
-    table = Table(title="Atteinte des objectifs" if lang == "fr" else "Objective attainment")
-    for col in ("objective", "level", "unit", "actual", "target", "status", "trend",
-                "main gap contributors"):
-        table.add_column(col, justify="right" if col in ("actual", "target", "trend")
-                         else "left")
+    names = {o.id: bilingual(o.name, lang) for o in objectives.objectives}
+    table = Table(title=say(lang, "Atteinte des objectifs", "Objective attainment"))
+    columns = (say(lang, "Objectif", "Objective"), say(lang, "Niveau", "Level"),
+               say(lang, "Unité", "Unit"), say(lang, "Réel", "Actual"),
+               say(lang, "Cible", "Target"), say(lang, "Statut", "Status"),
+               say(lang, "Évolution", "Trend"),
+               say(lang, "Principaux contributeurs à l'écart", "Main gap contributors"))
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i in (3, 4, 6) else "left")
     colours = {"met": "green", "at_risk": "yellow", "missed": "red"}
     for a in rows:
         kpi = catalogue.kpi(a.kpi)
-        status_text = STATUS_NAMES[a.status][0 if lang == "fr" else 1]
         colour = colours.get(a.status.value, "dim")
-        trend = format_change(kpi, a.trend)
         worst = [c for c in a.contributors if c.contribution < 0][:2]
-        table.add_row(names[a.objective_id], a.level.value, a.unit,
-                      format_value(kpi, a.actual), format_value(kpi, a.target),
-                      f"[{colour}]{status_text}[/]", trend,
+        table.add_row(names[a.objective_id], LEVEL_NAMES[a.level][0 if lang == "fr" else 1],
+                      a.unit, format_value(kpi, a.actual, lang),
+                      format_value(kpi, a.target, lang),
+                      f"[{colour}]{status_label(a.status, lang)}[/]",
+                      format_change(kpi, a.trend, lang),
                       ", ".join(f"{c.dimension} {c.unit}" for c in worst))
     console.print(table)
+    if any(a.status in (Status.MISSED, Status.AT_RISK) for a in rows):
+        console.print(say(lang, "Leviers d'un objectif manqué : 'pilotage objectives levers "
+                                "--period P [--level L --unit ID]'.",
+                          "Levers of a missed objective: 'pilotage objectives levers --period "
+                          "P [--level L --unit ID]'."), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

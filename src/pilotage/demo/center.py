@@ -68,6 +68,7 @@ class DemoParameters:
     volume_factor: float = 1.0
     aht_factor: float = 1.0
     staffing_factor: float = 1.0
+    resolution_factor: float = 1.0
 
     @property
     def source_path(self) -> str:
@@ -75,7 +76,9 @@ class DemoParameters:
                f"start={self.start.isoformat()}"
         knobs = [(n, v) for n, v in (("volume_factor", self.volume_factor),
                                      ("aht_factor", self.aht_factor),
-                                     ("staffing_factor", self.staffing_factor)) if v != 1.0]
+                                     ("staffing_factor", self.staffing_factor),
+                                     ("resolution_factor", self.resolution_factor))
+                 if v != 1.0]
         return text + "".join(f",{n}={v:g}" for n, v in knobs)
 
     @property
@@ -87,7 +90,8 @@ class DemoParameters:
                   ("days", 1 <= self.days <= 1_100, "between 1 and 1100 days"),
                   ("volume_factor", self.volume_factor > 0, "a positive factor"),
                   ("aht_factor", self.aht_factor > 0, "a positive factor"),
-                  ("staffing_factor", self.staffing_factor > 0, "a positive factor"))
+                  ("staffing_factor", self.staffing_factor > 0, "a positive factor"),
+                  ("resolution_factor", self.resolution_factor > 0, "a positive factor"))
         for name, ok, expected in checks:
             if not ok:
                 raise ParameterError(f"demo parameter {name}={getattr(self, name)!r} is out of "
@@ -231,15 +235,16 @@ def organise(params: DemoParameters) -> Organised:
 def build_demo(workspace: Workspace, *, seed: int = 1, agents: int = 150, days: int = 91,
                start: dt.date | None = None, progress: Progress | None = None,
                volume_factor: float = 1.0, aht_factor: float = 1.0,
-               staffing_factor: float = 1.0) -> LoadReport:
+               staffing_factor: float = 1.0, resolution_factor: float = 1.0) -> LoadReport:
     """Generate the demo center and commit it to ``workspace`` as one load (format "demo").
 
     Deterministic for its parameters; building the same demo twice adds nothing.
     ``volume_factor``, ``aht_factor`` and ``staffing_factor`` scale actual arrivals, actual
     handle times and the number of advisors, against a forecast and schedule sized for the
-    nominal center (lever analysis)."""
+    nominal center, and ``resolution_factor`` the chance that a contact is resolved at first
+    contact (lever analysis)."""
     params = DemoParameters(seed, agents, days, start or default_start(days), volume_factor,
-                            aht_factor, staffing_factor)
+                            aht_factor, staffing_factor, resolution_factor)
     params.validate()
     previous = workspace.already_loaded(params.content_sha256, None)
     if previous is not None:
@@ -281,6 +286,7 @@ def generate_tables(params: DemoParameters, workspace: Workspace,
     contacts = simulate_contacts(
         _rng(params.seed, "contacts"), calendar, demand.expected, servers,
         presence, roster.queue, shift_prof, volume_factor=params.volume_factor,
+        resolution_factor=params.resolution_factor,
         aht_factor=params.aht_factor, period_end_ms=period_end_ms,
         progress=lambda f: _report(progress, "contacts", f))
     _report(progress, "customers", 0.0)

@@ -69,7 +69,7 @@ def _motives(rng: np.random.Generator, queue: QueueProfile, n: int) -> np.ndarra
 def simulate_contacts(rng: np.random.Generator, calendar: Calendar, expected: np.ndarray,
                       servers: Servers, presence: Presence, shift_queue: np.ndarray,
                       proficiency_of_shift: np.ndarray, *, volume_factor: float,
-                      aht_factor: float, period_end_ms: int,
+                      aht_factor: float, period_end_ms: int, resolution_factor: float = 1.0,
                       progress: Callable[[float], None]) -> ContactColumns:
     parts: list[dict[str, np.ndarray]] = []
     pending: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # transfers into a queue
@@ -88,7 +88,8 @@ def simulate_contacts(rng: np.random.Generator, calendar: Calendar, expected: np
             order = np.argsort(times, kind="stable")
             times, source = times[order], source[order]
             part = _inbound(rng, q, queue, times, source, shift_ids, servers, presence,
-                            proficiency_of_shift, aht_factor, period_end_ms, produced)
+                            proficiency_of_shift, aht_factor, period_end_ms, produced,
+                            resolution_factor)
             low = 0.0
             draw = part["transfer_draw"]
             for target, p in queue.transfers_to:
@@ -117,7 +118,7 @@ def simulate_contacts(rng: np.random.Generator, calendar: Calendar, expected: np
 def _inbound(rng: np.random.Generator, q: int, queue: QueueProfile, times: np.ndarray,
              source: np.ndarray, shift_ids: np.ndarray, servers: Servers, presence: Presence,
              proficiency_of_shift: np.ndarray, aht_factor: float, period_end_ms: int,
-             offset: int) -> dict[str, np.ndarray]:
+             offset: int, resolution_factor: float = 1.0) -> dict[str, np.ndarray]:
     n = times.size
     email = queue.channel == Channel.EMAIL
     talk = _lognormal_ms(rng, queue.talk_mean_s, queue.talk_sigma, n, aht_factor)
@@ -140,7 +141,8 @@ def _inbound(rng: np.random.Generator, q: int, queue: QueueProfile, times: np.nd
     # resolution: queue base rate, lower after a long wait, better with proficient advisors
     prof = np.where(served, proficiency_of_shift[np.maximum(shift, 0)], 0.0)
     wait_penalty = np.clip(wait / (DAY_MS if email else 600_000), 0, 1) * 0.12
-    p_res = np.clip(queue.resolved_probability - wait_penalty + 0.04 * prof, 0.05, 0.98)
+    p_res = np.clip((queue.resolved_probability - wait_penalty + 0.04 * prof)
+                    * resolution_factor, 0.05, 0.98)
     resolved = np.where(served, rng.random(n) < p_res, -1).astype(np.int8)
     sale = served & (rng.random(n) < queue.sale_probability)
     amount = np.where(sale, np.round(rng.lognormal(np.log(max(queue.sale_median_eur, 1.0)),

@@ -1,7 +1,7 @@
 """Attainment of objectives over a period: actual against the target then in force, a status
 (met / at risk / missed) that refuses to judge on too little volume and gives an uncertainty
-band, the trend against the previous period, and the sub-units that contribute most to the
-gap.
+band, the trend against the previous period, and — for an objective missed or at risk — the
+sub-units that contribute most to the gap.
 
 Contribution of a sub-unit *i* to its parent's gap, for a ratio KPI: ``n_i / N × (a_i − T)``
 where ``n_i`` is its volume (the KPI's denominator), ``a_i`` its value and ``T`` the parent's
@@ -10,8 +10,9 @@ target; the contributions add up exactly to the parent's ``actual − target``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -25,11 +26,14 @@ from pilotage.objectives.model import (
     Level,
     Objective,
     ObjectivesFile,
+    Period,
     Target,
 )
 from pilotage.objectives.periods import ReportingPeriod
 
 Z_90 = 1.6448536269514722  # two-sided 90 % normal quantile
+GRAIN_OF_PERIOD = {Period.DAY: "day", Period.WEEK: "week", Period.MONTH: "month",
+                   Period.QUARTER: "quarter", Period.YEAR: "year"}
 
 
 class Status(StrEnum):
@@ -40,6 +44,7 @@ class Status(StrEnum):
     NO_DATA = "no_data"
 
 
+SHORT = (Status.MISSED, Status.AT_RISK)
 STATUS_NAMES = {
     Status.MET: ("atteint", "met"), Status.AT_RISK: ("à risque", "at risk"),
     Status.MISSED: ("manqué", "missed"),
@@ -135,6 +140,8 @@ def judge(actual: float | None, target: float | None, tolerance: float, directio
 class AttainmentEngine:
     """Attainment on one KPI session (open it with ``pilotage.kpi.query.kpi_session``)."""
 
+    explained: tuple[Status, ...] = SHORT  # the statuses whose gap is broken down
+
     def __init__(self, session: KpiSession, objectives: ObjectivesFile) -> None:
         self.session = session
         self.workspace = session.workspace
@@ -164,15 +171,49 @@ class AttainmentEngine:
               by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...] = ()
               ) -> list[dict[str, Any]]:
         """One KPI query for objectives that share their filters (each KPI once), cached."""
+        batch = self.supported(batch, by)
         key = (tuple(o.id for o in batch), period.label, by, extra_where)
         if key not in self._cache:
-            params = {f"{o.kpi}.{k}": v for o in batch for k, v in o.params.items()}
-            request = KpiRequest(kpis=tuple(o.kpi for o in batch), by=by, start=period.start,
-                                 end=period.end,
-                                 where=tuple(batch[0].where.items()) + extra_where,
-                                 params=params, with_volume=True)
-            self._cache[key] = self.session.compute(request).table.to_pylist()
+            self._cache[key] = self._compute(batch, period.start, period.end, by,
+                                             extra_where) if batch else []
         return self._cache[key]
+
+    def supported(self, batch: tuple[Objective, ...], by: tuple[str, ...]
+                  ) -> tuple[Objective, ...]:
+        """The objectives whose KPI has every dimension of ``by`` (absenteeism has no queue:
+        asking for it would cost a scan for nothing)."""
+        return tuple(o for o in batch
+                     if all(d in self.catalogue.kpi(o.kpi).dimensions for d in by))
+
+    def _compute(self, batch: tuple[Objective, ...], start: dt.date, end: dt.date,
+                 by: tuple[str, ...], extra_where: tuple[tuple[str, str], ...]
+                 ) -> list[dict[str, Any]]:
+        params = {f"{o.kpi}.{k}": v for o in batch for k, v in o.params.items()}
+        request = KpiRequest(kpis=tuple(o.kpi for o in batch), by=by, start=start, end=end,
+                             where=tuple(batch[0].where.items()) + extra_where,
+                             params=params, with_volume=True)
+        return list(self.session.compute(request).table.to_pylist())
+
+    def _rows_with_previous(self, batch: tuple[Objective, ...], period: ReportingPeriod,
+                            previous: ReportingPeriod, by: tuple[str, ...],
+                            extra_where: tuple[tuple[str, str], ...]
+                            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The period's rows and the previous period's, from one query grouped by the
+        period's own grain when it is a calendar unit (a month, a week…): one compilation
+        and one scan instead of two."""
+        grain = GRAIN_OF_PERIOD.get(period.kind) if period.kind is not None else None
+        if grain is None or previous.end + dt.timedelta(days=1) != period.start:
+            return (self._rows(batch, period, by, extra_where),
+                    self._rows(batch, previous, by, extra_where))
+        batch = self.supported(batch, by)
+        ids = tuple(o.id for o in batch)
+        keys = [(ids, p.label, by, extra_where) for p in (period, previous)]
+        if not all(k in self._cache for k in keys):
+            rows = self._compute(batch, previous.start, period.end, (*by, grain), extra_where)
+            for k, p in zip(keys, (period, previous), strict=True):
+                self._cache[k] = [{n: v for n, v in r.items() if n != grain}
+                                  for r in rows if r[grain] == p.label]
+        return self._cache[keys[0]], self._cache[keys[1]]
 
     @staticmethod
     def batches(objectives: list[Objective]) -> list[tuple[Objective, ...]]:
@@ -214,8 +255,7 @@ class AttainmentEngine:
         where: tuple[tuple[str, str], ...] = ()
         if unit is not None and level is not Level.CENTER:
             where = ((dim, unit),)
-        current = self._rows(batch, period, by, where)
-        before_rows = self._rows(batch, previous, by, where)
+        current, before_rows = self._rows_with_previous(batch, period, previous, by, where)
         results = []
         for objective in batch:
             before = {self._unit(r, level): r.get(objective.kpi) for r in before_rows}
@@ -231,15 +271,26 @@ class AttainmentEngine:
                         and actual is not None and 0 <= actual <= 1 else None)
                 status = judge(actual, target.value if target else None, objective.tolerance,
                                direction, volume, objective.min_volume, band)
-                contributors: tuple[Contribution, ...] = ()
-                if with_contributors and target is not None and actual is not None:
-                    contributors = self._contributors(batch, objective, level, unit_id,
-                                                      unit, period, target.value, volume)
                 results.append(Attainment(
                     objective.id, objective.kpi, level, unit_id, period.label, actual,
                     target.value if target else None, objective.tolerance, direction, volume,
-                    status, band, before.get(unit_id), contributors))
-        return results
+                    status, band, before.get(unit_id)))
+        if not with_contributors:
+            return results
+        # the sub-units behind a gap, for the objectives missed or at risk somewhere (their
+        # breakdowns in one query per dimension)
+        short = {a.objective_id for a in results if a.status in self.explained}
+        with_gap = tuple(o for o in batch if o.id in short)
+        return [replace(a, contributors=self._contributors(
+                    with_gap, self._objective(a.objective_id), level, a.unit, unit, period,
+                    a.target, a.volume))
+                if a.status in self.explained and a.target is not None and a.actual is not None
+                else a for a in results]
+
+    def _objective(self, objective_id: str) -> Objective:
+        found = self.objectives.objective(objective_id)
+        assert found is not None
+        return found
 
     def _unit(self, row: dict[str, Any], level: Level) -> str | None:
         if level is Level.CENTER:
@@ -260,6 +311,8 @@ class AttainmentEngine:
         sign = 1.0 if self.direction(objective) == "higher" else -1.0
         found = []
         for child in children:
+            if child not in self.catalogue.kpi(objective.kpi).dimensions:
+                continue  # e.g. absenteeism has no queue
             by = (child,) if parent is None else (parent, child)
             for row in self._rows(batch, period, by, where):
                 if parent is not None and row.get(parent) != unit:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -36,11 +37,21 @@ SLOT_MIN = 30
 HANDLED = "('answered', 'transferred')"
 
 
+class LeverModel(StrEnum):
+    """The model behind an analysis (told in each language by ``reports.lever_text``)."""
+
+    ERLANG_A = "erlang_a"  # accessibility: Erlang A counterfactual, Shapley shares
+    MIX_RATE = "mix_rate"  # other ratios: mix and rate effects against the previous period
+
+
 @dataclass(frozen=True)
 class LeverEffect:
-    lever: str  # planning | volume | aht | staffing | residual | mix | rate
+    lever: str  # planning | volume | aht | staffing | residual | mix <key> | rate <key>
     effect: float  # contribution to actual − target (or to the change), in the KPI's unit
-    detail: str  # the facts behind it, e.g. "volume 12 % above forecast"
+    # the facts behind it, e.g. {"volume_change": 0.12}: planning (plan, target), volume
+    # (volume_change), aht (aht_change_s), staffing (productive_share), mix (weight_before,
+    # weight_now), rate (value_before, value_now)
+    facts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,19 +59,10 @@ class LeverAnalysis:
     objective_id: str
     unit: str
     period: str
-    model: str
+    model: LeverModel
     actual: float | None
     reference: float | None  # the target (accessibility) or the previous period (ratios)
     effects: tuple[LeverEffect, ...]  # most harmful first
-
-    def sentence(self) -> str:
-        if self.actual is None or self.reference is None:
-            return "not enough data"
-        gap = 100 * (self.actual - self.reference)
-        parts = [f"{e.lever} ({e.detail}) explains {100 * -e.effect:.1f} pts"
-                 for e in self.effects if e.effect < 0]
-        verb = "missed by" if gap < 0 else "beaten by"
-        return f"{verb} {abs(gap):.1f} pts" + (": " + ", ".join(parts) if parts else "")
 
 
 def _scope_sql(objective: Objective, level: Level, unit: str | None,
@@ -190,8 +192,7 @@ def accessibility_analysis(session: KpiSession, objective: Objective, level: Lev
     threshold_s = float(objective.params.get("threshold_s", 20))
     d = _slots(session, objective, level, None if level is Level.CENTER else unit, period,
                threshold_s)
-    model = ("Erlang A per 30-min interval, exponential patience estimated from the data; "
-             "Shapley shares of volume, AHT and staffing (plan → actual)")
+    model = LeverModel.ERLANG_A
     offered = d.get("offered", np.zeros(0))
     if offered.size == 0 or offered.sum() == 0:
         return LeverAnalysis(objective.id, unit, period.label, model, None, target, ())
@@ -237,15 +238,12 @@ def accessibility_analysis(session: KpiSession, objective: Objective, level: Lev
     aht_change = mean_aht - float((aht_f * vol_f).sum() / max(vol_f.sum(), 1e-9))
     staffing_ratio = d["productive"].sum() / max(d["scheduled"].sum(), 1e-9)
     effects = [
-        LeverEffect("planning", plan_sl - target,
-                    f"plan gives {100 * plan_sl:.1f} % against {100 * target:.1f} %"),
-        LeverEffect("volume", shapley["volume"],
-                    f"volume {100 * volume_change:+.0f} % against forecast"),
-        LeverEffect("aht", shapley["aht"], f"AHT {aht_change:+.0f} s against forecast"),
+        LeverEffect("planning", plan_sl - target, {"plan": plan_sl, "target": target}),
+        LeverEffect("volume", shapley["volume"], {"volume_change": float(volume_change)}),
+        LeverEffect("aht", shapley["aht"], {"aht_change_s": aht_change}),
         LeverEffect("staffing", shapley["staffing"],
-                    f"productive agents {100 * staffing_ratio:.0f} % of scheduled "
-                    "(absences, adherence)"),
-        LeverEffect("residual", actual_sl - model_sl, "what the model does not explain"),
+                    {"productive_share": float(staffing_ratio)}),
+        LeverEffect("residual", actual_sl - model_sl),
     ]
     effects.sort(key=lambda e: e.effect)
     return LeverAnalysis(objective.id, unit, period.label, model, actual_sl, target,
@@ -269,7 +267,7 @@ def mix_rate_analysis(session: KpiSession, objective: Objective, level: Level, u
                 for r in rows if r[dimension] is not None and r[objective.kpi] is not None}
 
     now, before = values(period), values(period.previous())
-    model = f"mix and rate effects by {dimension} against the previous period"
+    model = LeverModel.MIX_RATE
     total_now = sum(n for _, n in now.values())
     total_before = sum(n for _, n in before.values())
     if not total_now or not total_before:
@@ -281,9 +279,10 @@ def mix_rate_analysis(session: KpiSession, objective: Objective, level: Level, u
         w1, w0 = n1 / total_now, n0 / total_before
         if key not in now:
             r1 = r0
-        effects.append(LeverEffect(f"mix {key}", (w1 - w0) * r0, f"weight {100 * w0:.0f} % → "
-                                   f"{100 * w1:.0f} %"))
-        effects.append(LeverEffect(f"rate {key}", w1 * (r1 - r0), f"value {r0:.3g} → {r1:.3g}"))
+        effects.append(LeverEffect(f"mix {key}", (w1 - w0) * r0,
+                                   {"weight_before": w0, "weight_now": w1}))
+        effects.append(LeverEffect(f"rate {key}", w1 * (r1 - r0),
+                                   {"value_before": r0, "value_now": r1}))
     actual = sum(r * n for r, n in now.values()) / total_now
     reference = sum(r * n for r, n in before.values()) / total_before
     effects.sort(key=lambda e: e.effect)

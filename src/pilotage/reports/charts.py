@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from pilotage.reports import numbers
 from pilotage.reports.model import CellFormat, Chart, ChartKind
 
 GOOD, BAD, NEUTRAL, INK, GRID = "#2e7d32", "#c62828", "#5c6bc0", "#263238", "#cfd8dc"
@@ -18,16 +19,16 @@ def render_chart(chart: Chart) -> str:
             return profile(chart)
 
 
-def _short(value: float, fmt: CellFormat) -> str:
+def _short(value: float, fmt: CellFormat, lang: str) -> str:
     match fmt:
         case CellFormat.PERCENT:
-            return f"{100 * value:.0f} %"
+            return numbers.percent(value, lang, 0)
         case CellFormat.SECONDS:
-            return f"{value:.0f} s"
+            return numbers.with_unit(value, "s", lang)
         case CellFormat.EUR:
-            return f"{value:.2f} €"
+            return numbers.euros(value, lang)
         case _:
-            return f"{value:,.0f}".replace(",", " ")
+            return numbers.number(value, lang)
 
 
 def bars(chart: Chart, width: int = 640, bar_h: int = 18) -> str:
@@ -52,7 +53,7 @@ def bars(chart: Chart, width: int = 640, bar_h: int = 18) -> str:
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
                      f'fill="{colour}"/>')
         parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}" font-size="11" '
-                     f'fill="{INK}">{escape(_short(value, chart.value_format))}</text>')
+                     f'fill="{INK}">{escape(_short(value, chart.value_format, chart.lang))}</text>')
     if chart.target is not None:
         x = label_w + plot_w * chart.target / top
         bottom = height - 12
@@ -60,7 +61,7 @@ def bars(chart: Chart, width: int = 640, bar_h: int = 18) -> str:
                      f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - 2}" text-anchor="middle" '
                      f'font-size="10" fill="{INK}">'
-                     f'{escape(_short(chart.target, chart.value_format))}</text>')
+                     f'{escape(_short(chart.target, chart.value_format, chart.lang))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -105,13 +106,14 @@ def profile(chart: Chart, width: int = 680, height: int = 220) -> str:
             parts.append(f'<text x="{left + i * step:.1f}" y="{height - 12}" font-size="9" '
                          f'fill="{INK}">{escape(label)}</text>')
     parts.append(f'<text x="2" y="{top + 8}" font-size="9" fill="{INK}">'
-                 f'{escape(_short(vmax / 1.1, chart.value_format))}</text>')
+                 f'{escape(_short(vmax / 1.1, chart.value_format, chart.lang))}</text>')
     if chart.line_target is not None:
         y = top + plot_h * (1 - chart.line_target)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
                      f'stroke="{INK}" stroke-dasharray="4 3"/>')
+        label = escape(numbers.percent(chart.line_target, chart.lang, 0))
         parts.append(f'<text x="{left + plot_w + 2}" y="{y + 3:.1f}" font-size="9" '
-                     f'fill="{INK}">{100 * chart.line_target:.0f} %</text>')
+                     f'fill="{INK}">{label}</text>')
     coords = " ".join(f"{left + (i + 0.5) * step:.1f},{top + plot_h * (1 - v):.1f}"
                       for i, v in enumerate(chart.line) if v is not None)
     if coords:

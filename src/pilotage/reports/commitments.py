@@ -25,8 +25,8 @@ def commitments_report(ctx: ReportContext, unit: str | None, lang: str) -> Repor
             status = Status.MET if kept else Status.MISSED
             word = say(lang, "tenu", "kept") if kept else say(lang, "non tenu", "not kept")
         rows.append((Cell.label(bilingual(commitment.text, lang)),
-                     Cell.kpi_value(kpi, actual, status),
-                     Cell.kpi_value(kpi, commitment.target), Cell.label(word, status)))
+                     Cell.kpi_value(kpi, actual, lang, status),
+                     Cell.kpi_value(kpi, commitment.target, lang), Cell.label(word, status)))
     kept_count = sum(1 for r in rows if r[3].status is Status.MET)
     intro = say(lang,
                 f"Nos engagements de service et les résultats obtenus sur "

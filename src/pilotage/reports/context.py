@@ -17,6 +17,7 @@ from pilotage.kpi.query import KpiSession
 from pilotage.objectives.attainment import Attainment, AttainmentEngine
 from pilotage.objectives.model import LEVEL_DIMENSION, Level, Objective, ObjectivesFile
 from pilotage.objectives.periods import ReportingPeriod
+from pilotage.objectives.result_levers import ResultLeverAnalysis, ResultLeverModel
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ReportContext:
         self.period = period
         self.catalogue: Catalogue = load_catalogue()
         self.engine = AttainmentEngine(session, objectives)
+        self.result_levers = ResultLeverModel(session, self.engine)
         self.org = load_organisation(session, period)
         self._levels: dict[Level, list[Attainment]] = {}
         self._units: dict[tuple[Level, str], list[Attainment]] = {}
@@ -115,6 +117,18 @@ class ReportContext:
     def attainment(self, level: Level, unit: str, objective_id: str) -> Attainment | None:
         return next((a for a in self.level_attainments(level)
                      if a.unit == unit and a.objective_id == objective_id), None)
+
+    def result_lever_analysis(self, objective: Objective, level: Level, unit: str
+                              ) -> ResultLeverAnalysis:
+        """A result objective's levers ranked by estimated impact at one unit (cached)."""
+        key = ("result_levers", objective.id, level, unit)
+        if key not in self.memo:
+            self.memo[key] = self.result_levers.analyse(
+                objective, level, unit, self.period,
+                [a for a in self.level_attainments(level) if a.unit == unit])
+        found = self.memo[key]
+        assert isinstance(found, ResultLeverAnalysis)
+        return found
 
     def values(self, kpi_id: str, by: tuple[str, ...], *,
                where: tuple[tuple[str, str], ...] = (),

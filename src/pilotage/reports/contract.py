@@ -61,20 +61,21 @@ def contract_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         kpi = ctx.kpi(o.clause.kpi)
         rows.append((
             Cell.label(bilingual(o.clause.name, lang)), Cell.label(kpi_label(kpi, lang)),
-            Cell.kpi_value(kpi, o.actual, o.status), Cell.kpi_value(kpi, o.clause.target),
-            Cell(o.volume, f"{o.volume:,.0f}".replace(",", " "), CellFormat.COUNT),
-            Cell(o.points_missed, f"{o.points_missed:.1f}", CellFormat.NUMBER),
-            Cell.euros(o.penalty_eur), Cell.euros(o.bonus_eur),
+            Cell.kpi_value(kpi, o.actual, lang, o.status),
+            Cell.kpi_value(kpi, o.clause.target, lang),
+            Cell.number(o.volume, lang, fmt=CellFormat.COUNT),
+            Cell.number(o.points_missed, lang, 1),
+            Cell.euros(o.penalty_eur, lang), Cell.euros(o.bonus_eur, lang),
             Cell.label(status_label(o.status, lang), o.status)))
     penalties = sum(o.penalty_eur for o in outcomes)
     bonuses = sum(o.bonus_eur for o in outcomes)
     net = bonuses - penalties
     summary = say(
         lang,
-        f"Pénalités {Cell.euros(penalties).text}, bonus {Cell.euros(bonuses).text} : "
-        f"solde {Cell.euros(net).text} sur la période.",
-        f"Penalties {Cell.euros(penalties).text}, bonuses {Cell.euros(bonuses).text}: "
-        f"net {Cell.euros(net).text} over the period.")
+        f"Pénalités {Cell.euros(penalties, lang).text}, bonus {Cell.euros(bonuses, lang).text} : "
+        f"solde {Cell.euros(net, lang).text} sur la période.",
+        f"Penalties {Cell.euros(penalties, lang).text}, bonuses {Cell.euros(bonuses, lang).text}: "
+        f"net {Cell.euros(net, lang).text} over the period.")
     rule = say(lang, "Pénalité = points manqués × pénalité par point, plafonnée ; bonus "
                      "versé quand la clause est tenue.",
                "Penalty = points missed × penalty per point, capped; the bonus is paid when "
@@ -85,9 +86,9 @@ def contract_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
                say(lang, "Pénalité", "Penalty"), say(lang, "Bonus", "Bonus"),
                say(lang, "Statut", "Status"))
     totals = Table((say(lang, "Total", "Total"), say(lang, "Montant", "Amount")), (
-        (Cell.label(say(lang, "Pénalités", "Penalties")), Cell.euros(penalties)),
-        (Cell.label(say(lang, "Bonus", "Bonuses")), Cell.euros(bonuses)),
-        (Cell.label(say(lang, "Solde", "Net")), Cell.euros(net))))
+        (Cell.label(say(lang, "Pénalités", "Penalties")), Cell.euros(penalties, lang)),
+        (Cell.label(say(lang, "Bonus", "Bonuses")), Cell.euros(bonuses, lang)),
+        (Cell.label(say(lang, "Solde", "Net")), Cell.euros(net, lang))))
     return Report(
         ReportLevel.CONTRACT, contract.contract_id, contract.name, ctx.period.label, lang,
         say(lang, f"Contrat {contract.name}", f"Contract {contract.name}"),

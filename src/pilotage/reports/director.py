@@ -1,22 +1,18 @@
 """The center director's report: the cascade ambition → result objectives → lever
-objectives with status and trend, the costs, and the lever analysis of missed result
-objectives (mix and rate effects against the previous period)."""
+objectives with status and trend, the costs, the levers of missed result objectives ranked
+by estimated impact (``objectives.result_levers``), and what changed since the previous
+period (mix and rate effects)."""
 
 from __future__ import annotations
 
 from pilotage.objectives.attainment import Status
-from pilotage.objectives.levers import mix_rate_analysis
+from pilotage.objectives.levers import LeverModel, mix_rate_analysis
 from pilotage.objectives.model import Level, Objective
 from pilotage.reports.context import ReportContext
 from pilotage.reports.language import bilingual, period_label, say
+from pilotage.reports.lever_text import lever_columns, lever_rows, lever_sentence, model_text
 from pilotage.reports.model import Cell, Report, ReportLevel, Section, Table
-from pilotage.reports.rows import (
-    lever_columns,
-    lever_sentence,
-    lever_table,
-    objective_header,
-    objective_row,
-)
+from pilotage.reports.rows import objective_header, objective_row, result_lever_section
 
 COST_KPIS = ("cost_per_contact", "cost_per_productive_hour")
 
@@ -69,9 +65,9 @@ def _costs(ctx: ReportContext, lang: str) -> Table:
 
             now = pick(ctx.values(kpi_id, by))
             before = pick(ctx.values(kpi_id, by, period=previous))
-            cells += [Cell.kpi_value(kpi, now),
+            cells += [Cell.kpi_value(kpi, now, lang),
                       Cell.kpi_change(kpi, None if now is None or before is None
-                                      else now - before)]
+                                      else now - before, lang)]
         rows.append(tuple(cells))
     columns = (say(lang, "Périmètre", "Scope"),
                say(lang, "Coût par contact", "Cost per contact"),
@@ -85,7 +81,7 @@ def director_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
     center = ctx.org.center_id
     found = {a.objective_id: a for a in ctx.level_attainments(Level.CENTER)}
     sentences: list[str] = []
-    lever_rows: list[tuple[Cell, ...]] = []
+    rows: list[tuple[Cell, ...]] = []
     for objective in ctx.objectives.objectives:
         attainment = found.get(objective.id)
         if objective.kind != "result" or attainment is None or not ctx.kpi(
@@ -93,8 +89,9 @@ def director_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
                                                                      Status.AT_RISK):
             continue
         analysis = mix_rate_analysis(ctx.session, objective, Level.CENTER, center, ctx.period)
-        sentences.append(lever_sentence(ctx, objective, analysis, lang))
-        lever_rows.extend(lever_table(ctx, objective, analysis, lang)[:6])
+        name = bilingual(objective.name, lang)
+        sentences.append(lever_sentence(name, ctx.kpi(objective.kpi), analysis, lang))
+        rows.extend(lever_rows(name, ctx.kpi(objective.kpi), analysis, lang)[:6])
         missed = [bilingual(lv.name, lang) for lv in (
             ctx.objectives.objective(i) for i in objective.levers) if lv is not None
             and (a := found.get(lv.id)) is not None and a.status in (Status.MISSED,
@@ -105,6 +102,8 @@ def director_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
     if not sentences:
         sentences.append(say(lang, "Tous les objectifs de résultat sont atteints.",
                              "Every result objective is met."))
+    else:
+        sentences.append(model_text(LeverModel.MIX_RATE, lang))
     return Report(
         ReportLevel.DIRECTOR, None, ctx.org.center_name, ctx.period.label, lang,
         say(lang, f"Direction — {ctx.org.center_name}", f"Director — {ctx.org.center_name}"),
@@ -116,6 +115,11 @@ def director_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
                       "reach them (center level)."),),
                  _tree(ctx, lang)),
          Section("costs", say(lang, "Coûts", "Costs"), table=_costs(ctx, lang)),
-         Section("levers", say(lang, "Analyse des objectifs de résultat manqués",
-                               "Missed result objectives: lever analysis"),
-                 tuple(sentences), Table(lever_columns(lang), tuple(lever_rows)))))
+         result_lever_section(ctx, Level.CENTER, center, lang,
+                              ("Objectifs de résultat manqués : quels leviers actionner",
+                               "Missed result objectives: which levers to pull")),
+         Section("levers", say(lang, "Objectifs de résultat manqués : ce qui a changé depuis "
+                                     "la période précédente",
+                               "Missed result objectives: what changed since the previous "
+                               "period"),
+                 tuple(sentences), Table(lever_columns(lang), tuple(rows)))))

@@ -9,6 +9,7 @@ import jinja2
 
 from pilotage.objectives.attainment import Status
 from pilotage.reports.charts import render_chart, sparkline
+from pilotage.reports.language import level_label
 from pilotage.reports.model import Cell, CellFormat, Report
 
 STATUS_CLASS = {Status.MET: "met", Status.AT_RISK: "at-risk", Status.MISSED: "missed",
@@ -19,7 +20,8 @@ STATUS_CLASS = {Status.MET: "met", Status.AT_RISK: "at-risk", Status.MISSED: "mi
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("pilotage.reports", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(chart=render_chart, sparkline=sparkline, cell_class=cell_class)
+    env.globals.update(chart=render_chart, sparkline=sparkline, cell_class=cell_class,
+                       level_label=level_label)
     return env
 
 

@@ -47,6 +47,17 @@ def role_label(role: Role, lang: str) -> str:
     return ROLE_NAMES[role][0 if lang == "fr" else 1]
 
 
+LEVEL_NAMES = {"advisor": ("conseiller", "advisor"), "team": ("équipe", "team"),
+               "site": ("plateau", "site"), "director": ("direction", "director"),
+               "contract": ("contrat", "contract"), "commitments": ("engagements", "commitments")}
+
+
+def level_label(level: str, lang: str) -> str:
+    """A report level as the reader says it (``équipe``, ``team``)."""
+    names = LEVEL_NAMES.get(level, (level, level))
+    return names[0] if lang == "fr" else names[1]
+
+
 def period_label(period: ReportingPeriod, lang: str) -> str:
     """``septembre 2026`` / ``September 2026`` for a month, the label itself otherwise."""
     if period.kind is not None and period.kind.value == "month":

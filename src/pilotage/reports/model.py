@@ -9,6 +9,7 @@ from typing import Any
 
 from pilotage.kpi.definitions import Kpi, Unit
 from pilotage.objectives.attainment import Status
+from pilotage.reports import numbers
 from pilotage.reports.overview import format_change, format_value
 
 
@@ -52,15 +53,16 @@ class Cell:
         return cls(text, text, CellFormat.TEXT, status)
 
     @classmethod
-    def kpi_value(cls, kpi: Kpi, value: float | None, status: Status | None = None) -> Cell:
+    def kpi_value(cls, kpi: Kpi, value: float | None, lang: str,
+                  status: Status | None = None) -> Cell:
         fmt = UNIT_FORMAT.get(kpi.unit, CellFormat.NUMBER)
-        return cls(None if value is None else float(value), format_value(kpi, value), fmt,
-                   status)
+        return cls(None if value is None else float(value), format_value(kpi, value, lang),
+                   fmt, status)
 
     @classmethod
-    def kpi_change(cls, kpi: Kpi, change: float | None,
+    def kpi_change(cls, kpi: Kpi, change: float | None, lang: str,
                    series: tuple[float | None, ...] = ()) -> Cell:
-        text = format_change(kpi, change)
+        text = format_change(kpi, change, lang)
         if change is None:
             return cls(None, text, CellFormat.TEXT, None, series)
         if kpi.unit in (Unit.PERCENT, Unit.POINTS):
@@ -69,10 +71,21 @@ class Cell:
                    series)
 
     @classmethod
-    def euros(cls, value: float | None) -> Cell:
+    def euros(cls, value: float | None, lang: str) -> Cell:
         if value is None:
             return cls(None, "–", CellFormat.EUR)
-        return cls(float(value), f"{value:,.0f} €".replace(",", " "), CellFormat.EUR)
+        return cls(float(value), numbers.euros(value, lang, 0), CellFormat.EUR)
+
+    @classmethod
+    def percent(cls, value: float | None, lang: str) -> Cell:
+        if value is None:
+            return cls(None, "–", CellFormat.PERCENT)
+        return cls(float(value), numbers.percent(value, lang), CellFormat.PERCENT)
+
+    @classmethod
+    def number(cls, value: float, lang: str, decimals: int = 0,
+               fmt: CellFormat = CellFormat.NUMBER) -> Cell:
+        return cls(float(value), numbers.number(value, lang, decimals), fmt)
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class Chart:
     labels: tuple[str, ...]
     values: tuple[float | None, ...]
     value_format: CellFormat
+    lang: str  # the numbers drawn on the chart are written in the report's language
     target: float | None = None
     line: tuple[float | None, ...] = ()  # PROFILE: the rate drawn over the bars
     line_target: float | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pilotage.kpi import KpiRequest, compute, load_catalogue
 from pilotage.kpi.definitions import Kpi, Unit
+from pilotage.reports import numbers
 from pilotage.store import Workspace
 
 INBOUND_KPIS = ("offered", "answered", "service_level", "abandon_rate", "asa", "aht")
@@ -48,28 +49,29 @@ def overview(workspace: Workspace) -> list[OverviewSection]:
     return sections
 
 
-def format_change(kpi: Kpi, value: object) -> str:
+def format_change(kpi: Kpi, value: object, lang: str) -> str:
     """A difference of two values: percentages change by points."""
     if value is None:
         return "–"
     assert isinstance(value, int | float)
     if kpi.unit in (Unit.PERCENT, Unit.POINTS):
-        return f"{100 * value:+.1f} pt"
-    return ("+" if value > 0 else "") + format_value(kpi, value)
+        return numbers.points(value, lang)
+    return ("+" if value > 0 else "") + format_value(kpi, value, lang)
 
 
-def format_value(kpi: Kpi, value: object) -> str:
+def format_value(kpi: Kpi, value: object, lang: str) -> str:
+    """A KPI value as the language writes it (``reports.numbers``): ``74,8 %``, ``4,07 €``."""
     if value is None:
         return "–"
     assert isinstance(value, int | float)
     if kpi.unit is Unit.PERCENT:
-        return f"{100 * value:.1f} %"
+        return numbers.percent(value, lang)
     if kpi.unit is Unit.POINTS:
-        return f"{100 * value:+.0f}"
+        return numbers.number(100 * value, lang, signed=True)
     if kpi.unit is Unit.COUNT:
-        return f"{value:,.0f}".replace(",", " ")
+        return numbers.number(value, lang)
     if kpi.unit is Unit.SECONDS:
-        return f"{value:,.0f} s".replace(",", " ")
+        return numbers.with_unit(value, "s", lang)
     if kpi.unit is Unit.EUR:
-        return f"{value:,.2f} €".replace(",", " ")
-    return f"{value:,.2f}"
+        return numbers.euros(value, lang)
+    return numbers.number(value, lang, 2)

@@ -66,16 +66,16 @@ def advisor_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         status = attainment.status if attainment else Status.NO_DATA
         rows.append((
             Cell.label(bilingual(objective.name, lang)), Cell.label(kpi_label(kpi, lang)),
-            Cell.kpi_value(kpi, attainment.actual if attainment else None, status),
-            Cell.kpi_value(kpi, team_actual),
-            Cell.kpi_value(kpi, attainment.target if attainment else None),
+            Cell.kpi_value(kpi, attainment.actual if attainment else None, lang, status),
+            Cell.kpi_value(kpi, team_actual, lang),
+            Cell.kpi_value(kpi, attainment.target if attainment else None, lang),
             Cell.label(status_label(status, lang), status),
-            Cell.kpi_change(kpi, attainment.trend if attainment else None, series)))
+            Cell.kpi_change(kpi, attainment.trend if attainment else None, lang, series)))
         if attainment is not None:
             mine.append((objective, attainment))
             charts.append(Chart(ChartKind.BARS, kpi_label(kpi, lang), (me, team),
                                 (attainment.actual, team_actual),
-                                Cell.kpi_value(kpi, 0.0).format, attainment.target,
+                                Cell.kpi_value(kpi, 0.0, lang).format, lang, attainment.target,
                                 higher_is_better=attainment.direction == "higher"))
     columns = (say(lang, "Objectif", "Objective"), say(lang, "Indicateur", "Indicator"),
                me, team, say(lang, "Cible", "Target"), say(lang, "Statut", "Status"),

@@ -8,10 +8,11 @@ from collections import defaultdict
 
 from pilotage.kpi.definitions import Direction
 from pilotage.objectives.attainment import Status
-from pilotage.objectives.levers import accessibility_analysis
+from pilotage.objectives.levers import LeverModel, accessibility_analysis
 from pilotage.objectives.model import Level
 from pilotage.reports.context import ReportContext
 from pilotage.reports.language import bilingual, kpi_label, period_label, say
+from pilotage.reports.lever_text import lever_columns, lever_rows, lever_sentence, model_text
 from pilotage.reports.model import (
     Cell,
     CellFormat,
@@ -24,12 +25,9 @@ from pilotage.reports.model import (
 )
 from pilotage.reports.rows import (
     is_accessibility,
-    lever_columns,
-    lever_sentence,
-    lever_table,
     objective_header,
     objective_row,
-    percent_cell,
+    result_lever_section,
 )
 
 PROFILE_THRESHOLD_S = 20  # the catalogue's default service-level threshold
@@ -56,13 +54,13 @@ def intraday(ctx: ReportContext, site_id: str, lang: str) -> Section:
     levels = tuple(in_sl[s] / sl_volume[s] if sl_volume[s] else None for s in slots)
     sl_target = next((a.target for a in ctx.level_attainments(Level.SITE)
                       if a.unit == site_id and a.kpi == "service_level"), None)
-    rows = tuple((Cell.label(s), Cell(a, f"{a:.1f}".replace(".", ",") if lang == "fr"
-                                      else f"{a:.1f}", CellFormat.NUMBER), percent_cell(v))
+    rows = tuple((Cell.label(s), Cell.number(a, lang, 1),
+                   Cell.percent(v, lang))
                  for s, a, v in zip(slots, averages, levels, strict=True))
     chart = Chart(ChartKind.PROFILE,
                   say(lang, "Profil intrajournalier (jour moyen)", "Intraday profile "
                       "(average day)"), tuple(slots), averages, CellFormat.NUMBER,
-                  line=levels, line_target=sl_target)
+                  lang, line=levels, line_target=sl_target)
     return Section(
         "intraday", say(lang, "Profil intrajournalier", "Intraday profile"),
         (say(lang, "Appels présentés par demi-heure d'un jour moyen de la période (barres) "
@@ -91,7 +89,7 @@ def site_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         for objective in team_objectives:
             found = ctx.attainment(Level.TEAM, team_id, objective.id)
             cells.append(Cell.kpi_value(ctx.kpi(objective.kpi), found.actual if found else None,
-                                        found.status if found else None))
+                                        lang, found.status if found else None))
         team_rows.append(tuple(cells))
     for objective in team_objectives:
         kpi = ctx.kpi(objective.kpi)
@@ -100,12 +98,13 @@ def site_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         charts.append(Chart(
             ChartKind.BARS, f"{kpi_label(kpi, lang)} — {bilingual(objective.name, lang)}",
             tuple(ctx.org.teams[t].name for t in teams),
-            tuple(a.actual if a else None for a in per_team), Cell.kpi_value(kpi, 0.0).format,
+            tuple(a.actual if a else None for a in per_team),
+            Cell.kpi_value(kpi, 0.0, lang).format, lang,
             target, higher_is_better=kpi.direction is not Direction.LOWER_IS_BETTER
             if objective.direction is None else objective.direction == "higher"))
     team_columns = (say(lang, "Équipe", "Team"),
                     *(kpi_label(ctx.kpi(o.kpi), lang) for o in team_objectives))
-    lever_rows: list[tuple[Cell, ...]] = []
+    effects: list[tuple[Cell, ...]] = []
     sentences: list[str] = []
     for objective in site_objectives:
         attainment = own.get(objective.id)
@@ -114,11 +113,14 @@ def site_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
             continue
         analysis = accessibility_analysis(ctx.session, objective, Level.SITE, site_id,
                                           attainment.target, ctx.period)
-        sentences.append(lever_sentence(ctx, objective, analysis, lang))
-        lever_rows.extend(lever_table(ctx, objective, analysis, lang))
+        name = bilingual(objective.name, lang)
+        sentences.append(lever_sentence(name, ctx.kpi(objective.kpi), analysis, lang))
+        effects.extend(lever_rows(name, ctx.kpi(objective.kpi), analysis, lang))
     if not sentences:
         sentences.append(say(lang, "Tous les objectifs d'accessibilité du site sont atteints.",
                              "Every accessibility objective of the site is met."))
+    else:
+        sentences.append(model_text(LeverModel.ERLANG_A, lang))
     return Report(
         ReportLevel.SITE, site_id, site_name, ctx.period.label, lang,
         say(lang, f"Plateau {site_name}", f"Site {site_name}"),
@@ -130,4 +132,5 @@ def site_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
                  table=Table(team_columns, tuple(team_rows)), charts=tuple(charts)),
          intraday(ctx, site_id, lang),
          Section("levers", say(lang, "Leviers d'accessibilité", "Accessibility levers"),
-                 tuple(sentences), Table(lever_columns(lang), tuple(lever_rows)))))
+                 tuple(sentences), Table(lever_columns(lang), tuple(effects))),
+         result_lever_section(ctx, Level.SITE, site_id, lang)))

@@ -8,7 +8,7 @@ from pilotage.objectives.model import Level, Objective, Role
 from pilotage.reports.context import ReportContext
 from pilotage.reports.language import bilingual, kpi_label, period_label, say
 from pilotage.reports.model import Cell, Report, ReportLevel, Section, Table
-from pilotage.reports.rows import objective_header, objective_row
+from pilotage.reports.rows import objective_header, objective_row, result_lever_section
 from pilotage.reports.scorecard import advisor_objectives
 
 COACHING_ROWS = 6
@@ -56,7 +56,7 @@ def team_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         for objective in mine:
             found = ctx.attainment(Level.ADVISOR, person.advisor_id, objective.id)
             cells.append(Cell.kpi_value(ctx.kpi(objective.kpi),
-                                        found.actual if found else None,
+                                        found.actual if found else None, lang,
                                         found.status if found else None))
         member_rows.append(tuple(cells))
     member_columns = (say(lang, "Conseiller", "Advisor"), say(lang, "Nom", "Name"),
@@ -78,8 +78,8 @@ def team_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         coaching_rows.append((
             Cell.label(c.unit), Cell.label(names[c.unit]),
             Cell.label(bilingual(ctx.objective(attainment.objective_id).name, lang)),
-            Cell.kpi_value(kpi, c.actual), Cell.kpi_value(kpi, attainment.target),
-            Cell.kpi_change(kpi, c.contribution)))
+            Cell.kpi_value(kpi, c.actual, lang), Cell.kpi_value(kpi, attainment.target, lang),
+            Cell.kpi_change(kpi, c.contribution, lang)))
     if pulls:
         _, first, top = pulls[0]
         lead = say(lang,
@@ -109,6 +109,7 @@ def team_report(ctx: ReportContext, unit: str | None, lang: str) -> Report:
         (Section("objectives", say(lang, "L'équipe face à ses objectifs",
                                    "The team against its objectives"),
                  table=Table(objective_header(lang), rows)),
+         result_lever_section(ctx, Level.TEAM, team_id, lang),
          Section("coaching", say(lang, "Priorités de coaching", "Coaching priorities"),
                  (lead, explain), Table(coaching_columns, tuple(coaching_rows))),
          Section("advisors", say(lang, "Conseillers de l'équipe", "The team's advisors"),
