@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pilotage.wfm.roster import SLOT_H, _Rows
@@ -112,7 +113,8 @@ class TourPlan:
 
 
 def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *,
-                    time_limit_s: float, mip_rel_gap: float) -> TourPlan:
+                    time_limit_s: float, mip_rel_gap: float,
+                    whole_templates: bool = True) -> TourPlan:
     """The restricted MILP of the module docstring over the tours in ``support``."""
     t0 = time.perf_counter()
     problem = model.problem
@@ -239,21 +241,119 @@ def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *
     c_vec[o0:] = costs.over_per_h * SLOT_H
     integrality = np.zeros(n_cols)
     integrality[:n_int] = 1
+    if not whole_templates:  # template counts come per day after (see template_counts)
+        integrality[min(y_col.values(), default=0):max(y_col.values(), default=-1) + 1] = 0
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-    res = milp(c_vec, integrality=integrality, bounds=Bounds(np.zeros(n_cols), np.inf),
-               constraints=LinearConstraint(a_mat, lb, ub),
-               options={"time_limit": left, "mip_rel_gap": mip_rel_gap, "disp": False,
-                        "presolve": True})
+    res = _highs(c_vec, a_mat, lb, ub, integrality, left, mip_rel_gap)
     found = res.x is not None
     x = np.rint(np.asarray(res.x)) if found else np.zeros(n_cols)
 
     def counts(index: dict) -> dict:  # type: ignore[type-arg]
         return {key: int(x[c]) for key, c in index.items() if x[c] > 0.5}
 
+    templates = counts(y_col)
+    if found and not whole_templates:
+        kind_total: dict[tuple[int, int, int], int] = {}
+        for (ci, w, ti, j, k, q), vc in v_col.items():
+            if x[vc] > 0.5:
+                key = (7 * w + j, k, q)
+                kind_total[key] = kind_total.get(key, 0) + int(x[vc])
+        templates = template_counts(model, kinds, kind_total)
+
     return TourPlan(found=found, optimal=res.status == 0, message=str(res.message),
                     objective=float(res.fun) if found else np.nan,
                     seconds=time.perf_counter() - t0, variables=n_cols,
                     integer_variables=n_int, constraints=int(a_mat.shape[0]),
                     nonzeros=int(a_mat.nnz), kinds=kinds, tour_count=counts(z_col),
-                    kind_count=counts(v_col), template_count=counts(y_col),
+                    kind_count=counts(v_col), template_count=templates,
                     week_flow=counts(f_col))
+
+
+def template_counts(model: AggregateModel, kinds: ShiftKinds,
+                    kind_total: dict[tuple[int, int, int], int]
+                    ) -> dict[tuple[int, int, int, int], int]:
+    """Whole template counts per day and group given the shifts of each kind: one small MILP
+    per day and group (coverage cost, Σ_s∈kind y = shifts of that kind)."""
+    problem = model.problem
+    costs, tpl = problem.costs, problem.templates
+    cover = np.array([t.coverage() for t in tpl])
+    out: dict[tuple[int, int, int, int], int] = {}
+    for d in range(problem.days):
+        for q in range(problem.groups):
+            present = [(k, n) for (dd, k, qq), n in kind_total.items() if (dd, qq) == (d, q)]
+            if not present:
+                continue
+            cols = [(k, s) for k, _ in present for s in kinds.templates[k]]
+            n_y, n_p = len(cols), SLOTS_PER_DAY
+            a_cov = np.zeros((n_p, n_y + 2 * n_p))
+            for i, (_, s) in enumerate(cols):
+                a_cov[:, i] = cover[s]
+            a_cov[:, n_y:n_y + n_p] = np.eye(n_p)
+            a_cov[:, n_y + n_p:] = -np.eye(n_p)
+            a_kind = np.zeros((len(present), n_y + 2 * n_p))
+            for r, (k, _) in enumerate(present):
+                for i, (k2, _) in enumerate(cols):
+                    a_kind[r, i] = float(k2 == k)
+            need = problem.required[d, :, q]
+            totals = np.array([n for _, n in present], dtype=np.float64)
+            c = np.concatenate([np.zeros(n_y), np.full(n_p, costs.under_per_h * SLOT_H),
+                                np.full(n_p, costs.over_per_h * SLOT_H)])
+            res = milp(c, integrality=np.concatenate([np.ones(n_y), np.zeros(2 * n_p)]),
+                       bounds=Bounds(0, np.inf),
+                       constraints=[LinearConstraint(a_cov, need, need),
+                                    LinearConstraint(a_kind, totals, totals)],
+                       options={"time_limit": 10.0, "mip_rel_gap": 0.0})
+            if res.x is None:  # not expected: any split of the kind totals is feasible
+                y = np.zeros(n_y)
+                for k, n in present:
+                    y[next(i for i, (k2, _) in enumerate(cols) if k2 == k)] = n
+            else:
+                y = np.rint(res.x[:n_y])
+            for i, (k, s) in enumerate(cols):
+                if y[i] > 0.5:
+                    out[d, kinds.bucket[k], s, q] = int(y[i])
+    return out
+
+
+@dataclass(frozen=True)
+class _Result:
+    x: FloatArray | None
+    fun: float
+    status: int
+    message: str
+
+
+def _highs(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArray,
+           integrality: FloatArray, time_limit_s: float, mip_rel_gap: float) -> _Result:
+    """Solve with highspy (HiGHS options that ``scipy.optimize.milp`` does not pass)."""
+    import highspy
+    a = sparse.csc_array(a_mat)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(a.shape[1]), int(a.shape[0])
+    lp.col_cost_ = c
+    lp.col_lower_ = np.zeros(len(c))
+    lp.col_upper_ = np.full(len(c), highspy.kHighsInf)
+    lp.row_lower_ = np.where(np.isfinite(lb), lb, -highspy.kHighsInf)
+    lp.row_upper_ = np.where(np.isfinite(ub), ub, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                       for v in integrality]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    # more sub-MIP heuristics (RINS/RENS): the first incumbent in about 16 s instead of 40 s
+    # on the benchmark instance (benchmarks/scheduling.py, load average 6-7)
+    h.setOptionValue("mip_heuristic_effort", 0.3)
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has = info.primal_solution_status == 2
+    x = np.array(h.getSolution().col_value) if has else None
+    return _Result(x, float(info.objective_function_value) if has else np.nan,
+                   0 if status == highspy.HighsModelStatus.kOptimal else 1,
+                   h.modelStatusToString(status))
