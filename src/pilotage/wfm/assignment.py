@@ -1,20 +1,21 @@
-"""The decomposition: the aggregate model (:mod:`pilotage.wfm.tours`) chooses tours and shift
-counts, then they are given to individual advisors under the per-person rules.
+"""The decomposition: an aggregate model (:mod:`pilotage.wfm.tours`) gives the lower bound, a
+tour plan (:mod:`pilotage.wfm.tour_plan`) chooses tours, kinds of shift and template counts,
+then they are given to individual advisors under the per-person rules.
 
-1. **Aggregate** — the LP relaxation of the aggregate model gives the lower bound reported
-   (valid for the per-advisor problem: see :mod:`pilotage.wfm.tours`); an integer solution is
-   then searched among the tours the LP uses (a restricted MILP, a *dive*; its own bound is
-   not a bound of the whole problem and is not reported as one).
-2. **Tours to advisors** — per class and week, each advisor gets a tour whose first run of
-   working days, added to the run they ended the previous week with, stays within the maximum
-   (the aggregate's run flows say how many of each pair there are, so this always succeeds).
-3. **Templates to advisors** — day by day, per bucket and skill group, the day's templates go
-   to the advisors working it by a linear assignment (``scipy.optimize.linear_sum_assignment``)
-   that forbids a start less than the daily rest after the advisor's previous end and gives
-   the earliest ends to those who work the next day; an advisor left with no allowed template
-   takes the allowed template of their bucket that costs least given the coverage so far
-   (*repair*).
-4. **Check** — :func:`pilotage.wfm.compliance.rule_breaches` checks every hard rule on the
+1. **Bound** — the LP relaxation of the aggregate model (interior point, HiGHS). It is a lower
+   bound of the per-advisor problem (see :mod:`pilotage.wfm.tours` for why).
+2. **Tour plan** — an integer solution over every tour when there are at most
+   ``all_tours_up_to`` of them (the plan is then exact: its optimum is the per-advisor
+   optimum), otherwise over the tours the LP uses (a restricted MILP, a *dive*; its own
+   bound is not a bound of the whole problem and is not reported as one).
+3. **Tours to advisors** — per class and week, each advisor gets an advisor-week (a tour with
+   a kind of shift and a skill group per working day; consecutive days paired by a linear
+   assignment that Hall's rows of the plan make conflict-free) whose first run of working days
+   and Monday kind suit the run and Sunday kind they ended the previous week with (the plan's
+   week flows say how many of each pair there are).
+4. **Templates** — within a kind, any template goes with any neighbour: the day's template
+   counts are dealt to the advisors working that kind.
+5. **Check** — :func:`pilotage.wfm.compliance.rule_breaches` checks every hard rule on the
    result; a shift in breach (none expected) is dropped. The objective is then evaluated on
    the per-advisor schedule with the cost function of :func:`pilotage.wfm.roster.solve_roster`.
 """
@@ -39,7 +40,7 @@ _FORBIDDEN = 1e6
 
 
 def solve_decomposed(problem: RosterProblem, *, time_limit_s: float = 60.0,
-                     mip_rel_gap: float = 0.003) -> RosterSolution:
+                     mip_rel_gap: float = 0.003, all_tours_up_to: int = 600) -> RosterSolution:
     """Schedule by decomposition (module docstring). ``dual_bound`` is the aggregate LP
     relaxation; ``gap`` is (objective − bound) / objective on the per-advisor schedule."""
     t0 = time.perf_counter()
@@ -48,10 +49,17 @@ def solve_decomposed(problem: RosterProblem, *, time_limit_s: float = 60.0,
     if not lp.found:
         return _empty(problem, f"aggregate LP: {lp.message}", time.perf_counter() - t0, lp)
     z = lp.tour_values
-    support = {key for key, value in zip(_tour_keys(model), z, strict=True) if value > 1e-6}
-    left = time_limit_s - (time.perf_counter() - t0)
-    plan = solve_tour_plan(model, support, time_limit_s=max(1.0, 0.9 * left),
-                           mip_rel_gap=mip_rel_gap)
+    keys = _tour_keys(model)
+    used = {key for key, value in zip(keys, z, strict=True) if value > 1e-6}
+    plan = None
+    if len(keys) <= all_tours_up_to:  # small: every tour, the plan is then exact
+        left = time_limit_s - (time.perf_counter() - t0)
+        plan = solve_tour_plan(model, set(keys), time_limit_s=max(1.0, 0.5 * left),
+                               mip_rel_gap=mip_rel_gap)
+    if plan is None or not plan.found:  # the tours the LP uses: a dive
+        left = time_limit_s - (time.perf_counter() - t0)
+        plan = solve_tour_plan(model, used, time_limit_s=max(1.0, 0.9 * left),
+                               mip_rel_gap=mip_rel_gap)
     if not plan.found:
         return _empty(problem, f"tour plan MILP: {plan.message}", time.perf_counter() - t0, lp)
     arr = np.array(_assign(model, plan), dtype=np.int64).reshape(-1, 4)

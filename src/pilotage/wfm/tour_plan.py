@@ -342,7 +342,7 @@ def _highs(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArra
     lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
                        for v in integrality]
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", bool(__import__("os").environ.get("TP_DISP")))
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     # more sub-MIP heuristics (RINS/RENS): the first incumbent in about 16 s instead of 40 s
