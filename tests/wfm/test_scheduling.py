@@ -389,7 +389,7 @@ def medium() -> tuple[ScheduleResult, tuple[Advisor, ...], LabourRules]:
     for d in range(21):
         agents[d, :, 0] = np.round(curve * 14 * (1.0, 1.0, 0.95, 0.95, 0.9, 0.6, 0.3)[d % 7])
     req = Requirement(MONDAY, 3, agents)
-    result = build_schedule(req, advisors, rules=rules, time_limit_s=60, diagnose=False)
+    result = build_schedule(req, advisors, rules=rules, time_limit_s=20, diagnose=False)
     return result, advisors, rules
 
 

@@ -45,6 +45,9 @@ def solve_decomposed(problem: RosterProblem, *, time_limit_s: float = 60.0,
     relaxation; ``gap`` is (objective − bound) / objective on the per-advisor schedule."""
     t0 = time.perf_counter()
     model = AggregateModel.build(problem)
+    if model.truncated:
+        return _empty(problem, "decomposition: too many tours to enumerate",
+                      time.perf_counter() - t0, None)
     lp = solve_aggregate(model, integral=False, time_limit_s=max(1.0, 0.4 * time_limit_s))
     if not lp.found:
         return _empty(problem, f"aggregate LP: {lp.message}", time.perf_counter() - t0, lp)
@@ -199,14 +202,15 @@ def _tour_keys(model: AggregateModel) -> list[tuple[int, int, int]]:
 
 
 def _empty(problem: RosterProblem, message: str, seconds: float,
-           lp: AggregateSolution) -> RosterSolution:
+           lp: AggregateSolution | None) -> RosterSolution:
     n_days, n_q = problem.days, problem.groups
     none = np.zeros(0, dtype=np.int64)
     return RosterSolution(
         found=False, optimal=False, message=message, objective=np.nan,
-        dual_bound=lp.objective if lp.found else np.nan, gap=np.nan, seconds=seconds,
-        variables=lp.variables, integer_variables=0, constraints=lp.constraints,
-        nonzeros=lp.nonzeros, shift_advisor=none, shift_day=none, shift_template=none,
-        shift_group=none, under=np.zeros((n_days, SLOTS_PER_DAY, n_q)),
+        dual_bound=lp.objective if lp is not None and lp.found else np.nan, gap=np.nan,
+        seconds=seconds, variables=lp.variables if lp else 0, integer_variables=0,
+        constraints=lp.constraints if lp else 0, nonzeros=lp.nonzeros if lp else 0,
+        shift_advisor=none, shift_day=none, shift_template=none, shift_group=none,
+        under=np.zeros((n_days, SLOTS_PER_DAY, n_q)),
         over=np.zeros((n_days, SLOTS_PER_DAY, n_q)),
         shortfall_h=np.zeros((len(problem.advisors), problem.weeks)))

@@ -36,9 +36,9 @@ def rule_breaches(problem: RosterProblem, shift_advisor: IntArray, shift_day: In
         mine = np.nonzero(shift_advisor == a)[0]
         mine = mine[np.argsort(shift_day[mine], kind="stable")]
         by_day: dict[int, int] = {}
-        for k in mine:
+        for k_np in mine:
+            k = int(k_np)
             d, s, q = int(shift_day[k]), int(shift_template[k]), int(shift_group[k])
-            k = int(k)
             if d in by_day:
                 out.append(RuleBreach(LabourRule.MAX_DAILY_HOURS, a, d, k))  # two shifts a day
                 continue

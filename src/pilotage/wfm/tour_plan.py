@@ -30,15 +30,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import highspy
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pilotage.wfm.roster import SLOT_H, _Rows
 from pilotage.wfm.shifts import SLOTS_PER_DAY, ShiftTemplate
-from pilotage.wfm.tours import OFF, AggregateModel
+from pilotage.wfm.tours import OFF, AggregateModel, add_coverage_rows
 
 FloatArray = npt.NDArray[np.float64]
 NO_KIND = -1  # off that day
@@ -113,8 +114,7 @@ class TourPlan:
 
 
 def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *,
-                    time_limit_s: float, mip_rel_gap: float,
-                    whole_templates: bool = True) -> TourPlan:
+                    time_limit_s: float, mip_rel_gap: float) -> TourPlan:
     """The restricted MILP of the module docstring over the tours in ``support``."""
     t0 = time.perf_counter()
     problem = model.problem
@@ -196,7 +196,7 @@ def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *
                                                                if k in early]
             rows.add(cols + [zc], [1.0] * len(cols) + [-1.0], -np.inf, 0.0)
     link: dict[tuple[int, int, int], list[int]] = {}
-    for (ci, w, ti, j, k, q), vc in v_col.items():
+    for (_, w, _, j, k, q), vc in v_col.items():
         link.setdefault((7 * w + j, k, q), []).append(vc)
     for (d, k, q), vcs in link.items():
         b = kinds.bucket[k]
@@ -217,22 +217,7 @@ def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *
                   if (c2, w2, ll, ks) == (*key_w, *state)]
             rows.add(fs + [t for t, _ in terms], [1.0] * len(fs) + [-1.0] * len(terms),
                      0.0, 0.0)
-    cover = np.array([t.coverage() for t in tpl])
-    coverable = cover.any(axis=0)
-    y_by_dq: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for (d, _, s, q), yc in y_col.items():
-        y_by_dq.setdefault((d, q), []).append((s, yc))
-    for d in range(n_days):
-        for q in range(n_q):
-            ys = y_by_dq.get((d, q), [])
-            for p in range(SLOTS_PER_DAY):
-                target = float(problem.required[d, p, q])
-                if not coverable[p] and target <= 0:
-                    continue
-                cov_i = (d * SLOTS_PER_DAY + p) * n_q + q
-                terms = [(yc, cover[s, p]) for s, yc in ys if cover[s, p]]
-                rows.add([yc for yc, _ in terms] + [u0 + cov_i, o0 + cov_i],
-                         [x for _, x in terms] + [1.0, -1.0], target, target)
+    add_coverage_rows(rows, problem, y_col, u0, o0)
     a_mat, lb, ub = rows.matrix(n_cols)
     c_vec = np.zeros(n_cols)
     for (ci, w, ti), zc in z_col.items():
@@ -241,78 +226,21 @@ def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *
     c_vec[o0:] = costs.over_per_h * SLOT_H
     integrality = np.zeros(n_cols)
     integrality[:n_int] = 1
-    if not whole_templates:  # template counts come per day after (see template_counts)
-        integrality[min(y_col.values(), default=0):max(y_col.values(), default=-1) + 1] = 0
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
     res = _highs(c_vec, a_mat, lb, ub, integrality, left, mip_rel_gap)
     found = res.x is not None
     x = np.rint(np.asarray(res.x)) if found else np.zeros(n_cols)
 
-    def counts(index: dict) -> dict:  # type: ignore[type-arg]
+    def counts(index: dict[Any, int]) -> dict[Any, int]:  # keys of several shapes
         return {key: int(x[c]) for key, c in index.items() if x[c] > 0.5}
-
-    templates = counts(y_col)
-    if found and not whole_templates:
-        kind_total: dict[tuple[int, int, int], int] = {}
-        for (ci, w, ti, j, k, q), vc in v_col.items():
-            if x[vc] > 0.5:
-                key = (7 * w + j, k, q)
-                kind_total[key] = kind_total.get(key, 0) + int(x[vc])
-        templates = template_counts(model, kinds, kind_total)
 
     return TourPlan(found=found, optimal=res.status == 0, message=str(res.message),
                     objective=float(res.fun) if found else np.nan,
                     seconds=time.perf_counter() - t0, variables=n_cols,
                     integer_variables=n_int, constraints=int(a_mat.shape[0]),
                     nonzeros=int(a_mat.nnz), kinds=kinds, tour_count=counts(z_col),
-                    kind_count=counts(v_col), template_count=templates,
+                    kind_count=counts(v_col), template_count=counts(y_col),
                     week_flow=counts(f_col))
-
-
-def template_counts(model: AggregateModel, kinds: ShiftKinds,
-                    kind_total: dict[tuple[int, int, int], int]
-                    ) -> dict[tuple[int, int, int, int], int]:
-    """Whole template counts per day and group given the shifts of each kind: one small MILP
-    per day and group (coverage cost, Σ_s∈kind y = shifts of that kind)."""
-    problem = model.problem
-    costs, tpl = problem.costs, problem.templates
-    cover = np.array([t.coverage() for t in tpl])
-    out: dict[tuple[int, int, int, int], int] = {}
-    for d in range(problem.days):
-        for q in range(problem.groups):
-            present = [(k, n) for (dd, k, qq), n in kind_total.items() if (dd, qq) == (d, q)]
-            if not present:
-                continue
-            cols = [(k, s) for k, _ in present for s in kinds.templates[k]]
-            n_y, n_p = len(cols), SLOTS_PER_DAY
-            a_cov = np.zeros((n_p, n_y + 2 * n_p))
-            for i, (_, s) in enumerate(cols):
-                a_cov[:, i] = cover[s]
-            a_cov[:, n_y:n_y + n_p] = np.eye(n_p)
-            a_cov[:, n_y + n_p:] = -np.eye(n_p)
-            a_kind = np.zeros((len(present), n_y + 2 * n_p))
-            for r, (k, _) in enumerate(present):
-                for i, (k2, _) in enumerate(cols):
-                    a_kind[r, i] = float(k2 == k)
-            need = problem.required[d, :, q]
-            totals = np.array([n for _, n in present], dtype=np.float64)
-            c = np.concatenate([np.zeros(n_y), np.full(n_p, costs.under_per_h * SLOT_H),
-                                np.full(n_p, costs.over_per_h * SLOT_H)])
-            res = milp(c, integrality=np.concatenate([np.ones(n_y), np.zeros(2 * n_p)]),
-                       bounds=Bounds(0, np.inf),
-                       constraints=[LinearConstraint(a_cov, need, need),
-                                    LinearConstraint(a_kind, totals, totals)],
-                       options={"time_limit": 10.0, "mip_rel_gap": 0.0})
-            if res.x is None:  # not expected: any split of the kind totals is feasible
-                y = np.zeros(n_y)
-                for k, n in present:
-                    y[next(i for i, (k2, _) in enumerate(cols) if k2 == k)] = n
-            else:
-                y = np.rint(res.x[:n_y])
-            for i, (k, s) in enumerate(cols):
-                if y[i] > 0.5:
-                    out[d, kinds.bucket[k], s, q] = int(y[i])
-    return out
 
 
 @dataclass(frozen=True)
@@ -326,7 +254,6 @@ class _Result:
 def _highs(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArray,
            integrality: FloatArray, time_limit_s: float, mip_rel_gap: float) -> _Result:
     """Solve with highspy (HiGHS options that ``scipy.optimize.milp`` does not pass)."""
-    import highspy
     a = sparse.csc_array(a_mat)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = int(a.shape[1]), int(a.shape[0])
@@ -342,7 +269,7 @@ def _highs(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArra
     lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
                        for v in integrality]
     h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(__import__("os").environ.get("TP_DISP")))
+    h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     # more sub-MIP heuristics (RINS/RENS): the first incumbent in about 16 s instead of 40 s

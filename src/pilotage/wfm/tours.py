@@ -47,7 +47,6 @@ Why it is a relaxation of the per-advisor model (:func:`pilotage.wfm.roster.solv
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,9 +56,8 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from pilotage.wfm.labour_rules import LabourRules
 from pilotage.wfm.roster import SLOT_H, RosterAdvisor, RosterProblem, _Rows
-from pilotage.wfm.shifts import SLOTS_PER_DAY, ShiftTemplate
+from pilotage.wfm.shifts import SLOTS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -115,6 +113,12 @@ class AggregateModel:
     buckets: tuple[tuple[int, ...], ...]  # template indices of each bucket
     classes: tuple[AdvisorClass, ...]
     tours: tuple[tuple[tuple[Tour, ...], ...], ...]  # [class][week] → tours
+
+    @property
+    def truncated(self) -> bool:
+        """Some class-week has more tours than are enumerated: the model would then not be a
+        relaxation (its bound not valid), and the decomposition is not used."""
+        return any(len(t) > MAX_TOURS_PER_CLASS_WEEK for c in self.tours for t in c)
 
     @classmethod
     def build(cls, problem: RosterProblem) -> AggregateModel:
@@ -276,7 +280,7 @@ def solve_aggregate(model: AggregateModel, *, integral: bool = True, time_limit_
                              np.concatenate([np.ones(len(ks)), -np.ones(zs.size)]), 0.0, 0.0)
     # class counts → template counts
     by_dbq: dict[tuple[int, int, int], list[int]] = {}
-    for (ci, d, b, q), k in k_col.items():
+    for (_, d, b, q), k in k_col.items():
         by_dbq.setdefault((d, b, q), []).append(k)
     for d in range(n_days):
         for b, q in sorted(bucket_groups):
@@ -289,45 +293,24 @@ def solve_aggregate(model: AggregateModel, *, integral: bool = True, time_limit_
         limits = sorted({c.day0_min_start for ci, c in enumerate(model.classes)
                          if (ci, 0, b, q) in k_col and np.isfinite(c.day0_min_start)})
         for t in limits:
-            ys = [y_col[0, b, s, q] for s in model.buckets[b] if tpl[s].start_min < t]
-            ks = [k_col[ci, 0, b, q] for ci, c in enumerate(model.classes)
-                  if (ci, 0, b, q) in k_col and c.day0_min_start < t]
-            if ys:
-                rows.add(np.array(ys + ks, dtype=np.int64),
-                         np.concatenate([np.ones(len(ys)), -np.ones(len(ks))]), -np.inf, 0.0)
+            early = [y_col[0, b, s, q] for s in model.buckets[b] if tpl[s].start_min < t]
+            able = [k_col[ci, 0, b, q] for ci, c in enumerate(model.classes)
+                    if (ci, 0, b, q) in k_col and c.day0_min_start < t]
+            if early:
+                rows.add(early + able, [1.0] * len(early) + [-1.0] * len(able), -np.inf, 0.0)
     # runs of working days across week boundaries
     for ci, _ in enumerate(model.classes):
         for w in range(1, n_weeks):
             prev, cur = model.tours[ci][w - 1], model.tours[ci][w]
             for r in sorted({t.trail for t in prev}):
                 fs = [v for (c2, w2, r2, _), v in f_col.items() if (c2, w2, r2) == (ci, w, r)]
-                zs = [z_start[ci, w - 1] + i for i, t in enumerate(prev) if t.trail == r]
-                rows.add(np.array(fs + zs, dtype=np.int64),
-                         np.concatenate([np.ones(len(fs)), -np.ones(len(zs))]), 0.0, 0.0)
+                ending = [z_start[ci, w - 1] + i for i, t in enumerate(prev) if t.trail == r]
+                rows.add(fs + ending, [1.0] * len(fs) + [-1.0] * len(ending), 0.0, 0.0)
             for ll in sorted({t.lead for t in cur}):
                 fs = [v for (c2, w2, _, l2), v in f_col.items() if (c2, w2, l2) == (ci, w, ll)]
-                zs = [z_start[ci, w] + i for i, t in enumerate(cur) if t.lead == ll]
-                rows.add(np.array(fs + zs, dtype=np.int64),
-                         np.concatenate([np.ones(len(fs)), -np.ones(len(zs))]), 0.0, 0.0)
-    # coverage, as in the per-advisor model
-    cover = np.array([t.coverage() for t in tpl])
-    req = problem.required
-    coverable = cover.any(axis=0)
-    y_by_dq: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for (d, _, s, q), v in y_col.items():
-        y_by_dq.setdefault((d, q), []).append((s, v))
-    for d in range(n_days):
-        for q in range(n_q):
-            ys = y_by_dq.get((d, q), [])
-            for p in range(SLOTS_PER_DAY):
-                target = float(req[d, p, q])
-                if not coverable[p] and target <= 0:
-                    continue
-                cov_i = (d * SLOTS_PER_DAY + p) * n_q + q
-                terms = [(v, cover[s, p]) for s, v in ys if cover[s, p]]
-                cols = np.array([v for v, _ in terms] + [u0 + cov_i, o0 + cov_i], dtype=np.int64)
-                vals = np.array([x for _, x in terms] + [1.0, -1.0])
-                rows.add(cols, vals, target, target)
+                starting = [z_start[ci, w] + i for i, t in enumerate(cur) if t.lead == ll]
+                rows.add(fs + starting, [1.0] * len(fs) + [-1.0] * len(starting), 0.0, 0.0)
+    add_coverage_rows(rows, problem, y_col, u0, o0)
     a_mat, lb, ub = rows.matrix(n_cols)
     c_vec = np.zeros(n_cols)
     c_vec[:len(z_cost)] = z_cost
@@ -381,29 +364,25 @@ def solve_aggregate(model: AggregateModel, *, integral: bool = True, time_limit_
         tour_values=x[:len(z_index)].copy())
 
 
-def _rest_pairs(templates: Sequence[ShiftTemplate], late_s: Sequence[int],
-                early_s: Sequence[int], rest_min: float
-                ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """(templates of ``late_s`` ending at or after t, templates of ``early_s`` starting less
-    than the rest after t the next day), one per distinct non-empty second set."""
-    out: dict[tuple[int, ...], tuple[int, ...]] = {}
-    if rest_min <= 0:
-        return []
-    for t in sorted({templates[s].end_min for s in late_s}):
-        early = tuple(s for s in early_s
-                      if templates[s].start_min + 24 * 60 - t < rest_min - 1e-9)
-        if early and early not in out:
-            out[early] = tuple(s for s in late_s if templates[s].end_min >= t)
-    return [(late, early) for early, late in out.items()]
-
-
-def tour_of(days: Sequence[int]) -> tuple[int, int]:
-    """(lead, trail) runs of working days of a week given per day ``OFF`` or a bucket."""
-    flags = [d != OFF for d in days]
-    lead = next((i for i, f in enumerate(flags) if not f), len(flags))
-    trail = next((i for i, f in enumerate(reversed(flags)) if not f), len(flags))
-    return lead, trail
-
-
-__all__ = ["OFF", "AdvisorClass", "AggregateModel", "AggregateSolution", "LabourRules",
-           "ShiftTemplate", "Tour", "solve_aggregate", "tour_of"]
+def add_coverage_rows(rows: _Rows, problem: RosterProblem,
+                      y_col: dict[tuple[int, int, int, int], int], u0: int, o0: int) -> None:
+    """The coverage rows of the per-advisor model on template counts y[d, b, s, q]:
+    Σ_s cover[s, slot] · y + under − over = required, per (day, slot, group); ``u0`` and
+    ``o0`` are the first under and over columns."""
+    cover = np.array([t.coverage() for t in problem.templates])
+    coverable: npt.NDArray[np.bool_] = np.asarray(cover.any(axis=0), dtype=bool)
+    n_q = problem.groups
+    by_dq: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for (d, _, s, q), yc in y_col.items():
+        by_dq.setdefault((d, q), []).append((s, yc))
+    for d in range(problem.days):
+        for q in range(n_q):
+            ys = by_dq.get((d, q), [])
+            for p in range(SLOTS_PER_DAY):
+                target = float(problem.required[d, p, q])
+                if not coverable[p] and target <= 0:
+                    continue
+                cov_i = (d * SLOTS_PER_DAY + p) * n_q + q
+                terms = [(yc, float(cover[s, p])) for s, yc in ys if cover[s, p]]
+                rows.add([yc for yc, _ in terms] + [u0 + cov_i, o0 + cov_i],
+                         [x for _, x in terms] + [1.0, -1.0], target, target)
