@@ -59,10 +59,8 @@ def solve_decomposed(problem: RosterProblem, *, time_limit_s: float = 60.0,
         left = time_limit_s - (time.perf_counter() - t0)
         plan = solve_tour_plan(model, set(keys), time_limit_s=max(1.0, 0.5 * left),
                                mip_rel_gap=mip_rel_gap)
-    if plan is None or not plan.found:  # the tours the LP uses: a dive
-        left = time_limit_s - (time.perf_counter() - t0)
-        plan = solve_tour_plan(model, used, time_limit_s=max(1.0, 0.9 * left),
-                               mip_rel_gap=mip_rel_gap)
+    if plan is None or not plan.found:  # a dive on the tours the LP uses
+        plan = _dive(model, used, t0, time_limit_s, mip_rel_gap)
     if not plan.found:
         return _empty(problem, f"tour plan MILP: {plan.message}", time.perf_counter() - t0, lp)
     arr = np.array(_assign(model, plan), dtype=np.int64).reshape(-1, 4)
@@ -88,6 +86,29 @@ def solve_decomposed(problem: RosterProblem, *, time_limit_s: float = 60.0,
         nonzeros=plan.nonzeros, shift_advisor=arr[:, 0], shift_day=arr[:, 1],
         shift_template=arr[:, 2], shift_group=arr[:, 3], under=under, over=over,
         shortfall_h=shortfall)
+
+
+def _dive(model: AggregateModel, used: set[tuple[int, int, int]], t0: float,
+          time_limit_s: float, mip_rel_gap: float) -> TourPlan:
+    """Over the tours the LP uses: whole tour counts from the aggregate model first (a quarter
+    of the time left), the tour plan with those counts fixed (an incumbent in seconds), then
+    the tour plan with the counts free, started from it, for the time left."""
+    z_upper = np.array([np.inf if key in used else 0.0 for key in _tour_keys(model)])
+    left = time_limit_s - (time.perf_counter() - t0)
+    counts = solve_aggregate(model, time_limit_s=max(1.0, 0.25 * left), mip_rel_gap=mip_rel_gap,
+                             tour_upper=z_upper)
+    first = None
+    if counts.found:
+        left = time_limit_s - (time.perf_counter() - t0)
+        first = solve_tour_plan(model, set(counts.tour_count), time_limit_s=max(1.0, 0.3 * left),
+                                mip_rel_gap=mip_rel_gap, fixed=counts.tour_count)
+    left = time_limit_s - (time.perf_counter() - t0)
+    best = solve_tour_plan(model, used, time_limit_s=max(1.0, 0.9 * left),
+                           mip_rel_gap=mip_rel_gap, start=first)
+    if first is not None and first.found and not (best.found
+                                                  and best.objective <= first.objective):
+        return first
+    return best
 
 
 def evaluate(problem: RosterProblem, shifts: IntArray

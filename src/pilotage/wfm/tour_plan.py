@@ -114,8 +114,12 @@ class TourPlan:
 
 
 def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *,
-                    time_limit_s: float, mip_rel_gap: float) -> TourPlan:
-    """The restricted MILP of the module docstring over the tours in ``support``."""
+                    time_limit_s: float, mip_rel_gap: float,
+                    fixed: dict[tuple[int, int, int], int] | None = None,
+                    start: TourPlan | None = None) -> TourPlan:
+    """The restricted MILP of the module docstring over the tours in ``support``; ``fixed``
+    gives the advisors of each tour when they are decided already; ``start`` is a plan over
+    tours of ``support`` handed to HiGHS as its first incumbent."""
     t0 = time.perf_counter()
     problem = model.problem
     rules, costs, tpl = problem.rules, problem.costs, problem.templates
@@ -227,7 +231,21 @@ def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *
     integrality = np.zeros(n_cols)
     integrality[:n_int] = 1
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-    res = _highs(c_vec, a_mat, lb, ub, integrality, left, mip_rel_gap)
+    col_lower = np.zeros(n_cols)
+    col_upper = np.full(n_cols, np.inf)
+    for key, n in (fixed or {}).items():
+        if key in z_col:
+            col_lower[z_col[key]] = col_upper[z_col[key]] = n
+    known = np.zeros(n_int)
+    if start is not None and start.found:
+        pairs: list[tuple[dict[Any, int], dict[Any, int]]] = [
+            (z_col, start.tour_count), (v_col, start.kind_count),
+            (y_col, start.template_count), (f_col, start.week_flow)]
+        for index, values in pairs:
+            for key, n in values.items():
+                known[index[key]] = n
+    res = _highs(c_vec, a_mat, lb, ub, col_lower, col_upper, integrality, left, mip_rel_gap,
+                 known if start is not None and start.found else None)
     found = res.x is not None
     x = np.rint(np.asarray(res.x)) if found else np.zeros(n_cols)
 
@@ -252,14 +270,15 @@ class _Result:
 
 
 def _highs(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArray,
-           integrality: FloatArray, time_limit_s: float, mip_rel_gap: float) -> _Result:
+           col_lower: FloatArray, col_upper: FloatArray, integrality: FloatArray,
+           time_limit_s: float, mip_rel_gap: float, start: FloatArray | None) -> _Result:
     """Solve with highspy (HiGHS options that ``scipy.optimize.milp`` does not pass)."""
     a = sparse.csc_array(a_mat)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = int(a.shape[1]), int(a.shape[0])
     lp.col_cost_ = c
-    lp.col_lower_ = np.zeros(len(c))
-    lp.col_upper_ = np.full(len(c), highspy.kHighsInf)
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = np.where(np.isfinite(col_upper), col_upper, highspy.kHighsInf)
     lp.row_lower_ = np.where(np.isfinite(lb), lb, -highspy.kHighsInf)
     lp.row_upper_ = np.where(np.isfinite(ub), ub, highspy.kHighsInf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -276,6 +295,9 @@ def _highs(c: FloatArray, a_mat: sparse.csr_array, lb: FloatArray, ub: FloatArra
     # on the benchmark instance (benchmarks/scheduling.py, load average 6-7)
     h.setOptionValue("mip_heuristic_effort", 0.3)
     h.passModel(lp)
+    if start is not None:  # the integer columns; HiGHS completes the others by an LP
+        h.setSolution(len(start), np.arange(len(start), dtype=np.int32),
+                      start.astype(np.float64))
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
