@@ -243,7 +243,8 @@ def solve_tour_plan(model: AggregateModel, support: set[tuple[int, int, int]], *
             (y_col, start.template_count), (f_col, start.week_flow)]
         for index, values in pairs:
             for key, n in values.items():
-                known[index[key]] = n
+                if key in index:
+                    known[index[key]] = n
     res = _highs(c_vec, a_mat, lb, ub, col_lower, col_upper, integrality, left, mip_rel_gap,
                  known if start is not None and start.found else None)
     found = res.x is not None
