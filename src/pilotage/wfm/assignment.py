@@ -6,8 +6,9 @@ then they are given to individual advisors under the per-person rules.
    bound of the per-advisor problem (see :mod:`pilotage.wfm.tours` for why).
 2. **Tour plan** — an integer solution over every tour when there are at most
    ``all_tours_up_to`` of them (the plan is then exact: its optimum is the per-advisor
-   optimum), otherwise over the tours the LP uses (a restricted MILP, a *dive*; its own
-   bound is not a bound of the whole problem and is not reported as one).
+   optimum), otherwise over the tours the LP uses (a restricted MILP, a *dive*, see
+   :func:`_dive`; its own bound is not a bound of the whole problem and is not reported as
+   one).
 3. **Tours to advisors** — per class and week, each advisor gets an advisor-week (a tour with
    a kind of shift and a skill group per working day; consecutive days paired by a linear
    assignment that Hall's rows of the plan make conflict-free) whose first run of working days
