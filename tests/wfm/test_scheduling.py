@@ -162,12 +162,15 @@ def test_lunch_and_breaks_lie_inside_the_shift_and_do_not_overlap(busy: tuple) -
             assert kinds.count(ScheduleActivity.BREAK) == 2
 
 
-def test_feasible_requirement_is_covered_exactly() -> None:
+@pytest.mark.parametrize("method", ["decomposition", "per_advisor"])
+def test_feasible_requirement_is_covered_exactly(method: str) -> None:
     # 3 part-timers of 20 h, one 08:00-12:00 template: 3 agents Monday-Friday 08:00-12:00
     # need exactly 5 shifts each (20 h), with Saturday and Sunday off together
     req = _requirement(1, 3.0, 16, 24, days=range(5))
     advisors = tuple(Advisor(f"P{i}", 20.0) for i in range(3))
-    result = build_schedule(req, advisors, catalogue=MORNING, time_limit_s=20)
+    result = build_schedule(req, advisors, catalogue=MORNING, time_limit_s=20, method=method)
+    solver_name = {"decomposition": "decomposition", "per_advisor": "HiGHS"}[method]
+    assert result.solver.solver.startswith(solver_name)  # not the greedy fallback
     assert result.status is ScheduleStatus.COMPLETE
     np.testing.assert_allclose(result.planned, req.agents)
     assert result.uncovered == () and result.binding_rules == ()
