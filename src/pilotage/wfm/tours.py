@@ -150,9 +150,6 @@ class AggregateModel:
                       for c in classes)
         return cls(problem, buckets, tuple(classes), tours)
 
-    def bucket_hours(self, b: int) -> float:
-        return self.problem.templates[self.buckets[b][0]].worked_h
-
 
 def _tours(problem: RosterProblem, c: AdvisorClass, buckets: Sequence[tuple[int, ...]],
            week: int) -> tuple[Tour, ...]:
