@@ -1,6 +1,7 @@
 """The aggregate scheduling model: shift counts per day and template, and weekly *tours* per
-advisor class, solved by HiGHS (``scipy.optimize.milp``). Stage 1 of the decomposition
-(:func:`pilotage.wfm.assignment.solve_decomposed` gives the counts to individual advisors).
+advisor class, solved by HiGHS (the LP relaxation, which is the decomposition's bound, by
+``scipy.optimize.linprog``'s interior point method; whole counts by ``scipy.optimize.milp``).
+Stage 1 of the decomposition (:func:`pilotage.wfm.assignment.solve_decomposed`).
 
 Advisor class
     advisors identical for the model: same contract hours, templates, skill groups,
@@ -18,7 +19,8 @@ Variables
     k[c, d, b, q] ∈ ℕ advisors of class c working bucket b on skill group q on day d;
     y[d, b, s, q] ∈ ℕ shifts of template s (of bucket b) on day d and group q;
     f[c, w, r, l] ∈ ℕ advisors of class c ending week w − 1 with a run of r working days and
-    starting week w with a run of l, created only for r + l ≤ max_consecutive_days;
+    starting week w with a run of l, created only for r + l ≤ max_consecutive_days (or a
+    full week r = 7, see below);
     under, over ≥ 0 per (day, slot, group), as in :mod:`pilotage.wfm.roster`.
 
 Rows
