@@ -21,6 +21,7 @@ from pilotage.store import Workspace, resolve_workspace_dir
 from pilotage.wfm.labour_rules import LabourRules
 from pilotage.wfm.scheduling import (
     ScheduleResult,
+    SolveMethod,
     advisors_from_workspace,
     build_schedule,
     read_advisors_csv,
@@ -52,6 +53,10 @@ def schedule(
                                                help="Service-level threshold, seconds.")] = 20.0,
     time_limit_s: Annotated[float, typer.Option("--time-limit-s",
                                                 help="Solver time limit, seconds.")] = 60.0,
+    method: Annotated[SolveMethod, typer.Option(
+        "--method", help="decomposition (aggregate tours, then advisors) or per_advisor "
+                         "(the exact per-advisor MILP, small instances).",
+        case_sensitive=False)] = SolveMethod.DECOMPOSITION,
     max_weekly_h: Annotated[float, typer.Option("--max-weekly-h")] = 48.0,
     max_daily_h: Annotated[float, typer.Option("--max-daily-h")] = 10.0,
     rest_days: Annotated[int, typer.Option("--rest-days", help="Rest days per week.")] = 2,
@@ -66,8 +71,8 @@ def schedule(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Schedule advisors' shifts, lunch and breaks to follow a requirement curve under labour
-    rules (HiGHS MILP); an impossible request gives the best partial schedule, its uncovered
-    intervals and the rules that bind."""
+    rules (HiGHS: aggregate tours model, then advisors); an impossible request gives the best
+    partial schedule, its uncovered intervals and the rules that bind."""
     try:
         first = dt.date.fromisoformat(start)
     except ValueError:
@@ -99,7 +104,7 @@ def schedule(
     rules = LabourRules(max_daily_h=max_daily_h, max_weekly_h=max_weekly_h,
                         rest_days_per_week=rest_days, contract_tolerance_h=tolerance_h)
     result = build_schedule(req, people, rules=rules, time_limit_s=time_limit_s,
-                            schedule_version=version)
+                            method=method, schedule_version=version)
     saved = None
     if save and ws is not None and result.assignments:
         saved = write_schedule(ws, result)

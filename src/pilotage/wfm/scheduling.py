@@ -3,8 +3,10 @@ so that planned agents follow a requirement curve (agents per 30-minute interval
 
 Two stages:
 
-1. :func:`pilotage.wfm.roster.solve_roster` chooses a shift template (or a rest day) per advisor
-   and day, minimising under- and over-coverage costs under the labour rules (HiGHS MILP).
+1. a shift template (or a rest day) per advisor and day, minimising under- and over-coverage
+   costs under the labour rules: by default the decomposition of
+   :func:`pilotage.wfm.assignment.solve_decomposed` (aggregate tours model, then advisors), or
+   the per-advisor MILP :func:`pilotage.wfm.roster.solve_roster` (HiGHS).
 2. :func:`place_breaks` moves each lunch within its window and puts each 15-minute break where
    planned coverage has the most to spare.
 
@@ -34,6 +36,7 @@ from pilotage.errors import InputError, ParameterError
 from pilotage.model.vocabulary import ScheduleActivity
 from pilotage.store import Workspace
 from pilotage.store.batch import Batch, LoadReport
+from pilotage.wfm.assignment import solve_decomposed
 from pilotage.wfm.labour_rules import LabourRule, LabourRules
 from pilotage.wfm.roster import (
     Costs,
@@ -129,6 +132,11 @@ class Requirement:
 
 
 # ---------------------------------------------------------------------------- results
+class SolveMethod(StrEnum):
+    DECOMPOSITION = "decomposition"  # aggregate tours model, then advisors (default)
+    PER_ADVISOR = "per_advisor"  # the per-advisor MILP (exact; small instances)
+
+
 class ScheduleStatus(StrEnum):
     COMPLETE = "complete"  # every interval covered, every contract met
     PARTIAL = "partial"  # best schedule found; see uncovered and binding_rules
@@ -263,12 +271,14 @@ def build_schedule(requirement: Requirement, advisors: Sequence[Advisor], *,
                    catalogue: ShiftCatalogue | None = None, rules: LabourRules | None = None,
                    costs: Costs | None = None, time_limit_s: float = 60.0,
                    mip_rel_gap: float = 0.01, diagnose: bool = True,
-                   by_week: bool = True,
+                   by_week: bool = True, method: SolveMethod | str = "decomposition",
                    schedule_version: str | None = None) -> ScheduleResult:
-    """The best schedule found within ``time_limit_s`` (see the module docstring). With
-    ``by_week`` (default) a horizon of several weeks is solved one week after the other
-    (:func:`pilotage.wfm.roster.solve_by_week`): the whole-horizon model is too slow for HiGHS
-    at 200 advisors × 4 weeks."""
+    """The best schedule found within ``time_limit_s`` (see the module docstring).
+    ``method="decomposition"`` (default): aggregate tours model, then assignment to advisors
+    (:func:`pilotage.wfm.assignment.solve_decomposed`); ``"per_advisor"``: the per-advisor
+    MILP, one week after the other with ``by_week`` (:func:`pilotage.wfm.roster.solve_by_week`)
+    — too slow for HiGHS at 200 advisors × 4 weeks. Either way the greedy construction is
+    kept when it is better or the solver found nothing."""
     catalogue = catalogue or ShiftCatalogue()
     rules = rules or LabourRules()
     costs = costs or Costs()
@@ -277,21 +287,25 @@ def build_schedule(requirement: Requirement, advisors: Sequence[Advisor], *,
         dup = next(i for i in ids if ids.count(i) > 1)
         raise ParameterError(f"advisor {dup!r} is listed twice", hint="give each advisor once")
     problem = _problem(requirement, advisors, catalogue, rules, costs)
-    if by_week and requirement.weeks > 1:
+    method = SolveMethod(method)
+    if method is SolveMethod.DECOMPOSITION:
+        sol = solve_decomposed(problem, time_limit_s=time_limit_s)
+    elif by_week and requirement.weeks > 1:
         sol = solve_by_week(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     else:
         sol = solve_roster(problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     greedy = greedy_roster(problem)
     if not sol.found or greedy.objective < sol.objective - _EPS:
         sol = replace(greedy, message=f"greedy construction kept (objective {greedy.objective:.1f}"
-                      f"; HiGHS: {sol.message} objective {sol.objective:.1f})",
+                      f"; {method.value}: {sol.message} objective {sol.objective:.1f})",
                       dual_bound=sol.dual_bound, variables=sol.variables,
                       integer_variables=sol.integer_variables, constraints=sol.constraints,
                       nonzeros=sol.nonzeros, seconds=sol.seconds + greedy.seconds,
                       gap=(greedy.objective - sol.dual_bound) / greedy.objective
                       if greedy.objective > 0 and math.isfinite(sol.dual_bound) else math.nan)
     name = ("greedy construction (HiGHS found worse or none)" if sol.message.startswith("greedy")
-            else "HiGHS (scipy.optimize.milp)")
+            else "decomposition (HiGHS: aggregate tours, then advisors)"
+            if method is SolveMethod.DECOMPOSITION else "HiGHS (scipy.optimize.milp)")
     report = SolverReport(name, sol.message, sol.optimal, sol.objective,
                           sol.dual_bound, sol.gap, sol.seconds, sol.variables,
                           sol.integer_variables, sol.constraints, sol.nonzeros)
