@@ -45,7 +45,7 @@ kpi.register(app)
 objectives.register(app)
 app.command("report", help="Reports per decision level (HTML, PDF, XLSX).")(report)
 app.add_typer(forecast_app, name="forecast")
-app.command("staff", help="Erlang C / Erlang A staffing calculator for one interval.")(staff)
+app.command("staff", help="Erlang C / Erlang A staffing: one interval or a whole forecast.")(staff)
 app.command("backlog", help="Written work (e-mail, back office): staffing for a response-time "
             "target, backlog and attainment.")(backlog)
 app.command("schedule", help="Shift scheduling under labour rules.")(schedule)
