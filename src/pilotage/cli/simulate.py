@@ -7,7 +7,6 @@ Registered by the main app as ``app.command("simulate")(simulate)``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import math
 from enum import StrEnum
@@ -26,9 +25,9 @@ from pilotage.wfm.simulation.estimate import Estimate
 from pilotage.wfm.simulation.horizon import (
     Horizon,
     build_model,
-    forecast_work,
+    first_day,
+    offered_work,
     read_staffing_csv,
-    read_work_csv,
     schedule_staffing,
 )
 from pilotage.wfm.simulation.model import HandleTimeLaw
@@ -173,14 +172,7 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
     if (staffing is None) == (schedule is None):
         raise ParameterError("give exactly one of --staffing and --schedule",
                              hint="--staffing PLAN.csv or --schedule VERSION")
-    if start is None:
-        raise ParameterError("--start is required for a day or a week",
-                             hint="give the first local day, e.g. --start 2026-12-07")
-    try:
-        first = dt.date.fromisoformat(start)
-    except ValueError:
-        raise ParameterError(f"--start {start!r} is not a date",
-                             hint="write it as YYYY-MM-DD") from None
+    first = first_day(start)
     _check("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
         _check("--patience-s", patience_s)
@@ -189,14 +181,7 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
         ws = Workspace.open(resolve_workspace_dir(workspace))
     zone = time_zone or (ws.config.time_zone if ws is not None else "Europe/Paris")
     horizon = Horizon(first, days, interval_min, zone)
-    if forecast is not None:
-        assert ws is not None
-        work = forecast_work(ws, forecast, horizon)
-    else:
-        assert volumes is not None
-        work = read_work_csv(volumes, horizon)
-    if queues:
-        work = work.only(queues)
+    work = offered_work(ws, forecast, volumes, horizon, queues)
     if schedule is not None:
         assert ws is not None
         steps = schedule_staffing(ws, schedule, horizon)

@@ -22,7 +22,11 @@ from pilotage.cli.console import console
 from pilotage.cli.options import WorkspaceOption
 from pilotage.errors import ParameterError
 from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.simulation.horizon import Horizon, OfferedWork, forecast_work, read_work_csv
+from pilotage.wfm.simulation.horizon import (
+    Horizon,
+    first_day,
+    offered_work,
+)
 from pilotage.wfm.staffing import IntervalStaffing, StaffingTarget, staff_interval
 from pilotage.wfm.staffing_plan import StaffingPlan, staffing_plan
 
@@ -123,9 +127,7 @@ def staff_calculation(*, volume: float, aht_s: float, interval_min: float = 30.0
     _positive("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
         _positive("--patience-s", patience_s)
-    if not (math.isfinite(shrinkage) and 0.0 <= shrinkage < 1.0):
-        raise ParameterError(f"--shrinkage must be in [0, 1), got {shrinkage!r}",
-                             hint="write 30 % as 0.3")
+    _check_shrinkage(shrinkage)
     if agents is not None:
         if agents < 0:
             raise ParameterError(f"--agents must be ≥ 0, got {agents!r}",
@@ -148,34 +150,18 @@ def staff_plan(*, forecast: str | None, volumes: Path | None, start: str | None,
     if (forecast is None) == (volumes is None):
         raise ParameterError("give exactly one of --forecast and --volumes",
                              hint="--forecast SNAPSHOT (workspace) or --volumes FILE.csv")
-    if start is None:
-        raise ParameterError("plan mode needs --start", hint="e.g. --start 2026-10-05")
-    try:
-        first = dt.date.fromisoformat(start)
-    except ValueError:
-        raise ParameterError(f"--start {start!r} is not a date",
-                             hint="write it YYYY-MM-DD") from None
+    first = first_day(start)
     _positive("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
         _positive("--patience-s", patience_s)
-    if not (math.isfinite(shrinkage) and 0.0 <= shrinkage < 1.0):
-        raise ParameterError(f"--shrinkage must be in [0, 1), got {shrinkage!r}",
-                             hint="write 30 % as 0.3")
+    _check_shrinkage(shrinkage)
     if interval_min != int(interval_min):
         raise ParameterError(f"--interval-min must be whole minutes in plan mode, got "
                              f"{interval_min!r}", hint="use 15, 30 or 60")
     ws = Workspace.open(resolve_workspace_dir(workspace)) if forecast is not None else None
     zone = time_zone or (ws.config.time_zone if ws is not None else "Europe/Paris")
     horizon = Horizon(first, days, int(interval_min), zone)
-    work: OfferedWork
-    if forecast is not None:
-        assert ws is not None
-        work = forecast_work(ws, forecast, horizon)
-    else:
-        assert volumes is not None
-        work = read_work_csv(volumes, horizon)
-    if queues:
-        work = work.only(queues)
+    work = offered_work(ws, forecast, volumes, horizon, queues)
     if sl is None and asa_s is None and max_abandon is None and max_occupancy >= 1.0:
         sl = 0.8  # the usual 80/20 when no target is given
     target = StaffingTarget(service_level=sl, threshold_s=threshold_s, asa_s=asa_s,
@@ -260,6 +246,12 @@ def staffing_table(r: IntervalStaffing) -> Table:
     for name, value in rows:
         table.add_row(name, value)
     return table
+
+
+def _check_shrinkage(shrinkage: float) -> None:
+    if not (math.isfinite(shrinkage) and 0.0 <= shrinkage < 1.0):
+        raise ParameterError(f"--shrinkage must be in [0, 1), got {shrinkage!r}",
+                             hint="write 30 % as 0.3")
 
 
 def _positive(option: str, value: float, *, allow_zero: bool = False) -> None:

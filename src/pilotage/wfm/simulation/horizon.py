@@ -40,6 +40,18 @@ FloatArray = npt.NDArray[np.float64]
 ALL_QUEUES = "*"
 
 
+def first_day(start: str | None) -> dt.date:
+    """The ``--start`` option of a horizon, checked."""
+    if start is None:
+        raise ParameterError("--start is required for a day or a week",
+                             hint="give the first local day, e.g. --start 2026-12-07")
+    try:
+        return dt.date.fromisoformat(start)
+    except ValueError:
+        raise ParameterError(f"--start {start!r} is not a date",
+                             hint="write it as YYYY-MM-DD") from None
+
+
 @dataclass(frozen=True)
 class Horizon:
     """``days`` local days from ``start`` cut into ``interval_min`` intervals."""
@@ -184,6 +196,23 @@ def forecast_work(workspace: Workspace, snapshot_id: str, horizon: Horizon) -> O
         if i is not None:
             items.append((str(queue_id), i, float(volume), float(aht or 0.0)))
     return _offered(horizon, items, f"forecast snapshot {snapshot_id!r}")
+
+
+def offered_work(workspace: Workspace | None, forecast: str | None, volumes: Path | None,
+                 horizon: Horizon, queues: Sequence[str] | None = None) -> OfferedWork:
+    """The offered work of a forecast snapshot (with its workspace) or of a volumes CSV,
+    restricted to ``queues`` when given."""
+    if forecast is not None:
+        if workspace is None:
+            raise ParameterError("a forecast snapshot needs a workspace",
+                                 hint="give --workspace DIR")
+        work = forecast_work(workspace, forecast, horizon)
+    elif volumes is not None:
+        work = read_work_csv(volumes, horizon)
+    else:
+        raise ParameterError("give --forecast SNAPSHOT or --volumes FILE.csv",
+                             hint="the offered work of the horizon")
+    return work.only(queues) if queues else work
 
 
 def _local_start(path: Path, line: int, field: str, raw: str, horizon: Horizon) -> dt.datetime:
