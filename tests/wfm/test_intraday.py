@@ -173,7 +173,7 @@ def _dst_workspace(root: Path, day: dt.date, per_interval: int) -> Workspace:
             ("A1", "break", t0 + dt.timedelta(hours=1), t0 + dt.timedelta(minutes=75), None),
             ("A1", "work", t0 + dt.timedelta(minutes=75), t0 + dt.timedelta(hours=5), "Q")]
     tables = {
-        "queues": pa.table({"queue_id": ["Q"], "channel": ["phone"], "direction": ["inbound"]}),
+        "queues": pa.table({"queue_id": ["Q"], "channel": ["voice"], "direction": ["inbound"]}),
         "advisors": pa.table({"advisor_id": ["A1"], "skills": ["Q"], "hourly_cost_eur": [20.0]}),
         "forecasts": pa.table({
             "snapshot_id": ["S"] * len(starts),
@@ -183,7 +183,7 @@ def _dst_workspace(root: Path, day: dt.date, per_interval: int) -> Workspace:
             "volume": [100.0] * len(starts), "aht_s": [180.0] * len(starts)}),
         "contacts": pa.table({
             "contact_id": [f"c{i}" for i in range(len(offered))], "queue_id": ["Q"] * len(offered),
-            "channel": ["phone"] * len(offered), "direction": ["inbound"] * len(offered),
+            "channel": ["voice"] * len(offered), "direction": ["inbound"] * len(offered),
             "offered_at": offered, "outcome": ["answered"] * len(offered),
             "talk_s": [180.0] * len(offered)}),
         "schedules": pa.table({
@@ -251,6 +251,15 @@ def test_unknown_queue_is_a_user_error_naming_the_close_match(busy: Workspace) -
     assert "BNK_CLIENT" in str(err.value)
 
 
+def test_written_or_outbound_queue_is_pointed_to_the_backlog_model(busy: Workspace) -> None:
+    with busy.connect(read_only=True) as con:
+        mail = con.execute("SELECT min(queue_id) FROM queues WHERE channel = 'email'").fetchone()
+    assert mail is not None and mail[0] is not None
+    with pytest.raises(ParameterError, match="inbound email") as err:
+        day_state(busy, mail[0], DAY, dt.time(11))
+    assert "pilotage backlog" in str(err.value)
+
+
 def test_day_without_forecast_is_a_user_error_with_the_command_to_run(busy: Workspace) -> None:
     with pytest.raises(InputError, match="no forecast for queue 'BNK_CLIENT' on 2026-09-01") \
             as err:
@@ -282,12 +291,14 @@ def test_cli_table_covers_every_queue_forecast_that_day(busy: Workspace,
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     with busy.connect(read_only=True) as con:
-        queues = [r[0] for r in con.execute(
-            "SELECT DISTINCT queue_id FROM forecasts WHERE interval_start >= '2026-07-07 22:00' "
-            "AND interval_start < '2026-07-08 22:00'").fetchall()]
-    assert len(queues) == 7
-    for q in queues:
-        assert f"{q} 2026-07-08 at 14:00" in out
+        queues = dict(con.execute(
+            "SELECT DISTINCT f.queue_id, q.channel = 'voice' AND q.direction = 'inbound' OR "
+            "q.channel = 'chat' FROM forecasts f JOIN queues q USING (queue_id) "
+            "WHERE interval_start >= '2026-07-07 22:00' AND interval_start < '2026-07-08 22:00'"
+        ).fetchall())
+    assert len(queues) == 7 and sum(queues.values()) < 7  # e-mail and outbound forecast too
+    for q, real_time in queues.items():
+        assert (f"{q} 2026-07-08 at 14:00" in out) == real_time, q
     assert "Suggested actions" in out and "rest of the day: short" in out
 
 

@@ -143,6 +143,13 @@ def check_queue(workspace: Workspace, queue_id: str) -> None:
         known = [r[0] for r in con.execute(
             "SELECT queue_id FROM queues UNION SELECT DISTINCT queue_id FROM forecasts "
             "ORDER BY 1").fetchall()]
+    with workspace.connect(read_only=True) as con:
+        kind = con.execute("SELECT channel, direction FROM queues WHERE queue_id = ?",
+                           [queue_id]).fetchone()
+    if kind is not None and (kind[0] not in ("voice", "chat") or kind[1] != "inbound"):
+        raise ParameterError(f"queue {queue_id!r} is {kind[1]} {kind[0]}: intraday staffing "
+                             "uses Erlang for queues callers wait on (inbound voice, chat)",
+                             hint="for written work use pilotage backlog")
     if queue_id not in known:
         close = difflib.get_close_matches(queue_id, known, n=1)
         raise ParameterError(f"unknown queue {queue_id!r}",
@@ -151,11 +158,16 @@ def check_queue(workspace: Workspace, queue_id: str) -> None:
 
 
 def forecast_queues(workspace: Workspace, day: dt.date) -> tuple[str, ...]:
-    """Queues with a forecast on ``day`` (local day of the workspace's time zone)."""
+    """Queues with a forecast on ``day`` (local day of the workspace's time zone) that callers
+    wait on in real time (inbound voice and chat): written work is a backlog (``pilotage
+    backlog``), outbound campaigns are paced by the dialler."""
     first, last = day_bounds(day, workspace.config.time_zone)
     with workspace.connect(read_only=True) as con:
-        rows = con.execute("SELECT DISTINCT queue_id FROM forecasts WHERE interval_start >= ? "
-                           "AND interval_start < ? ORDER BY 1", [first, last]).fetchall()
+        rows = con.execute(
+            "SELECT DISTINCT f.queue_id FROM forecasts f LEFT JOIN queues q USING (queue_id) "
+            "WHERE f.interval_start >= ? AND f.interval_start < ? AND (q.queue_id IS NULL "
+            "OR (q.channel IN ('voice', 'chat') AND q.direction = 'inbound')) ORDER BY 1",
+            [first, last]).fetchall()
     if not rows:
         raise InputError(f"no forecast in the workspace for {day}",
                          hint=f"make one first: pilotage forecast --start {day} --save")
