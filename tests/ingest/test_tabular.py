@@ -131,6 +131,37 @@ columns:
         {"line": 4, "column": "hire_date", "value": "bad"}]
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_blank_lines_are_not_records_and_later_lines_keep_their_numbers(
+        tmp_path: Path, ending: str) -> None:
+    path = tmp_path / "hr.csv"
+    lines = ["matricule;entree", "A1;2023-09-01", "", "A2;bad", "", "", "A3;2024-01-15",
+             "A4;worse"]
+    path.write_bytes(ending.join([*lines, ""]).encode())
+    mapping = _mapping(tmp_path, """kind: table
+table: advisors
+dialect: {delimiter: ";"}
+columns:
+  advisor_id: matricule
+  hire_date: entree
+""")
+    batch = parse_table(path, mapping=mapping, pseudonymizer=PSEUDO)
+    assert batch.tables["advisors"].column("advisor_id").to_pylist() == ["A1", "A3"]
+    assert batch.quarantine.select(["line", "value"]).to_pylist() == [
+        {"line": 4, "value": "bad"}, {"line": 8, "value": "worse"}]
+    assert batch.notes == {"blank_lines": 3}
+
+
+def test_blank_lines_of_a_one_column_file_are_not_records(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("matricule\nA1\n\nA2\n\n\n \nA3\n")
+    mapping = _mapping(tmp_path, "kind: table\ntable: advisors\ncolumns:\n"
+                                 "  advisor_id: matricule\n")
+    batch = parse_table(path, mapping=mapping, pseudonymizer=PSEUDO)
+    assert batch.tables["advisors"].column("advisor_id").to_pylist() == ["A1", "A2", "A3"]
+    assert batch.rows_read == batch.rows_loaded + batch.rows_quarantined
+
+
 def test_a_source_column_missing_from_the_header_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("call_id,queu,caller,start,answer,wait,talk,agent,result\n")
