@@ -26,7 +26,6 @@ Rules worth knowing:
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -100,7 +99,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
     native: NativeLines | None = None
     if table_mapping is None:
         native = split_native_lines(path)
-        sha = hashlib.sha256(native.data).hexdigest()
+        sha = native.sha256
         raw = native.table
         time_sql = _epoch_sql("time_t")
         blank_sql = "(nfields = 1 AND trim(time_text) = '')"  # no pipe, only spaces

@@ -242,9 +242,9 @@ class _Converter:
             return {}
         row = ", ".join(f"CAST(NULL AS {t}) AS {ident(n)}" for n, t in columns.items()) or "1"
         select = ", ".join(f"{sql} AS {ident(name)}" for name, sql in typed)
+        one_row = self._layers(f"(SELECT {row})", "NULL")[-1]
         try:
-            values = self.con.sql(f"SELECT {select} FROM ({self._layers(f'(SELECT {row})', 'NULL')[-1]})"
-                                  ).to_arrow_table()
+            values = self.con.sql(f"SELECT {select} FROM ({one_row})").to_arrow_table()
         except duckdb.Error:
             return {}  # the query shows the error, with the mapping's line
         return {name: values.column(name)[0] for name, _ in typed}
