@@ -4,7 +4,8 @@ Generates 2,000,000 calls as CSV and as Parquet (row groups of 122,880 rows, as 
 them) in a temporary folder, then measures rows/s
 through ``parse_table`` and, as a baseline in the same process, a plain DuckDB ``read_csv`` /
 ``read_parquet`` into a table. Both sides first run once on 1,000 rows (one-time costs of the
-process are not throughput); wall and CPU seconds (all threads) are printed.
+process are not throughput); wall and CPU seconds (all threads) are printed. The batch is then
+committed into a new workspace (one transaction), timed apart: the whole load's rows/s.
 
 Run: ``python benchmarks/ingest_tabular.py [rows] [distinct_callers]`` (defaults 2,000,000
 and 100,000: repeat callers, as in a month of a retail bank).
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 from pilotage.ingest.mapping_files import MappingFile, locate_mapping
 from pilotage.ingest.pseudonym import Pseudonymizer
 from pilotage.ingest.tabular import parse_table
+from pilotage.store.workspace import Workspace
 
 MAPPING = """\
 kind: table
@@ -149,6 +151,13 @@ def main() -> None:
             print(f"{fmt:8} {ours:14.2f} {rows / ours:12,.0f} {ours_cpu:6.2f} {base:11.2f} "
                   f"{rows / base:16,.0f} {base_cpu:6.2f} {base / ours:6.2f}   "
                   f"(loaded {batch.rows_loaded:,}, quarantined {batch.rows_quarantined:,})")
+            workspace = Workspace.init(folder / f"ws-{fmt}")
+            began, cpu = time.perf_counter(), time.process_time()
+            workspace.commit(batch)
+            commit, commit_cpu = time.perf_counter() - began, time.process_time() - cpu
+            whole = ours + commit
+            print(f"{'':8} + commit into a new workspace {commit:.2f} s ({commit_cpu:.2f} CPU s):"
+                  f" whole load {rows / whole:,.0f} rows/s, ratio {base / whole:.2f}")
         print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
         keys = timed(lambda: pseudo.keys(table.column("caller")))
         in_duckdb = timed(lambda: pseudo.sql_keys(table.column("caller")))
