@@ -191,6 +191,7 @@ class _Converter:
         # canonical columns with one value for every row (a constant of the mapping, the
         # source label): computed once here, not exported row by row by the query
         self.constants: dict[str, pa.Scalar] = {}
+        self.passing_checks: set[int] = set()  # checks of constants that no row can fail
 
     @property
     def conversion(self) -> ConversionPlan:
@@ -204,7 +205,7 @@ class _Converter:
             self._plan, self._columns = plan(self.mapping, columns), dict(columns)
             self.constants = self._constants(columns)
         conversion = self._plan
-        layers = self._layers(source, line)
+        layers = self._layers(source, line, self.passing_checks)
         exported: dict[str, str] = {}  # SQL -> column: a value exported once (contact_id and
         for name, sql in conversion.typed:  # source_ref from the same field, for instance)
             if name not in self.constants:
@@ -222,18 +223,21 @@ class _Converter:
                 f"FROM ({layers[-1]})")
 
 
-    def _layers(self, source: str, line: str) -> list[str]:
-        """The layered SELECTs over ``source``: staged, parsed, then the checks."""
+    def _layers(self, source: str, line: str, skip: set[int]) -> list[str]:
+        """The layered SELECTs over ``source``: staged, parsed, then the checks (but those
+        in ``skip``)."""
         conversion = self.conversion
         layers = [f"SELECT *, {', '.join([*conversion.staged, f'{line} AS {LINE}'])} "
                   f"FROM {source}"]
         for parsed in conversion.parsed:
             layers.append(f"SELECT *, {', '.join(parsed)} FROM ({layers[-1]})")
-        layers.append(f"SELECT *, {_check_case(conversion)} AS __check FROM ({layers[-1]})")
+        layers.append(f"SELECT *, {_check_case(conversion, skip)} AS __check "
+                      f"FROM ({layers[-1]})")
         return layers
 
     def _constants(self, columns: dict[str, str]) -> dict[str, pa.Scalar]:
         """The typed value of each constant column, from one row whose sources are NULL."""
+        self.passing_checks = set()
         names = {rule.column for rule in self.mapping.columns if rule.has_constant}
         if "source" in self.mapping.spec.column_names and self.mapping.rule("source") is None:
             names.add("source")
@@ -241,19 +245,29 @@ class _Converter:
         if not typed:
             return {}
         row = ", ".join(f"CAST(NULL AS {t}) AS {ident(n)}" for n, t in columns.items()) or "1"
-        select = ", ".join(f"{sql} AS {ident(name)}" for name, sql in typed)
-        one_row = self._layers(f"(SELECT {row})", "NULL")[-1]
+        # the checks of a constant column hold for every row or for none
+        checks = {i: c.condition for i, c in enumerate(self.conversion.checks)
+                  if c.column in names}
+        select = ", ".join([*(f"{sql} AS {ident(name)}" for name, sql in typed),
+                            *(f"coalesce({cond}, false) AS __c{i}"
+                              for i, cond in checks.items())])
+        one_row = self._layers(f"(SELECT {row})", "NULL", set())[-1]
         try:
             values = self.con.sql(f"SELECT {select} FROM ({one_row})").to_arrow_table()
         except duckdb.Error:
             return {}  # the query shows the error, with the mapping's line
+        if not any(values.column(f"__c{i}")[0].as_py() for i in checks):
+            self.passing_checks = set(checks)  # left out of the query: none can fail
         return {name: values.column(name)[0] for name, _ in typed}
 
 
-def _check_case(conversion: ConversionPlan) -> str:
-    if not conversion.checks:
+def _check_case(conversion: ConversionPlan, skip: set[int]) -> str:
+    """SQL: the index of the first check the row fails (NULL: none); ``skip``: checks that
+    cannot fail."""
+    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(conversion.checks)
+                     if i not in skip)
+    if not whens:
         return "CAST(NULL AS INTEGER)"
-    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(conversion.checks))
     return f"CASE {whens} END"
 
 
