@@ -188,7 +188,7 @@ def split_native_lines(path: Path) -> NativeLines:
     view = np.frombuffer(data, dtype=np.uint8)
     with ThreadPoolExecutor(max_workers=1) as helper:
         sha256 = helper.submit(lambda: hashlib.sha256(data).hexdigest())
-        pipe_scan = helper.submit(np.flatnonzero, view == _PIPE)
+        pipe_scan = helper.submit(_positions, view, _PIPE)
         buffer = pa.py_buffer(data)
         whole = pa.LargeBinaryArray.from_buffers(
             pa.large_binary(), 1,
@@ -229,6 +229,22 @@ def split_native_lines(path: Path) -> NativeLines:
                        sha256=digest)
 
 
+_SCAN_BYTES = 1 << 22
+
+
+def _positions(view: npt.NDArray[np.uint8], byte: int) -> npt.NDArray[np.int64]:
+    """Indexes of ``byte`` in ``view``, scanned by blocks of 4 MiB through one reused mask:
+    a mask of the whole file would be as large as the file, and fresh memory is slow to
+    touch (page faults) where the bytes themselves are quick to compare."""
+    mask = np.empty(min(len(view), _SCAN_BYTES), dtype=bool)
+    found = []
+    for lo in range(0, len(view), _SCAN_BYTES):
+        block = view[lo:lo + _SCAN_BYTES]
+        np.equal(block, byte, out=mask[:len(block)])
+        found.append(np.flatnonzero(mask[:len(block)]) + lo)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
 def _is_utf8(whole: pa.LargeBinaryArray) -> bool:
     try:
         whole.cast(pa.large_string())
@@ -247,7 +263,7 @@ def _line_spans(data: bytes, view: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[n
         lf = np.empty(0, dtype=np.int64)
         n = 0
     else:
-        lf = np.flatnonzero(view[base:last + 1] == _LF) + base
+        lf = _positions(view[base:last + 1], _LF) + base
         n = len(lf) + 1
     starts = np.empty(n, dtype=np.int64)
     ends = np.empty(n, dtype=np.int64)
