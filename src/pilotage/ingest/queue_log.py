@@ -194,8 +194,9 @@ def _sql_text(value: str) -> str:
 def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, blank_sql: str,
                   fields: DataFieldsSql, file_ref: str) -> tuple[pa.Table, pa.Table]:
     """The valid lines: ``queue_events`` rows and the ``ev`` table the calls and advisor states
-    are rebuilt from. One DuckDB pass computes the time and the validity of every line; the
-    text columns stay the Arrow arrays of the reading (filtered only if some line is bad).
+    are rebuilt from. One DuckDB pass computes the time and the validity of every line (or
+    Arrow, when every line is plain: :func:`_plain_native_lines`); the text columns stay the
+    Arrow arrays of the reading (filtered only if some line is bad).
     That pass must keep the rows in order: no IN list there (DuckDB turns it into a join,
     which reorders the rows of a parallel scan)."""
     checked = _plain_native_lines(raw) if time_sql == _epoch_sql("time_t") else None
