@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pilotage.errors import MappingError
+from pilotage.ingest import queue_log
 from pilotage.ingest.mapping_files import MappingFile, locate_mapping
 from pilotage.ingest.pseudonym import Pseudonymizer
 from pilotage.ingest.queue_log import parse_queue_log
@@ -234,3 +235,27 @@ def test_mapping_of_another_kind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match="this parser reads 'queue_log_table'"):
         parse_queue_log(FIXTURES / "realtime_table.csv", pseudonymizer=PSEUDO,
                         mapping=_mapping(tmp_path, "kind: table\n"))
+
+
+@pytest.mark.parametrize("lines", [
+    ["1700000000|c1|q|NONE|ENTERQUEUE||0601|1", "1700000005|c1|q|SIP/1|CONNECT|5|c11|3",
+     "1700000065|c1|q|SIP/1|COMPLETECALLER|5|60|1", "9007199253|c2|q|NONE|ENTERQUEUE||x|1",
+     "1700000070|c3|q|NONE|MYEVENT|a", "1700000071|c4|q|NONE||a", "1700000072|c5|q"],
+    ["1700000000|c1|q|NONE|ENTERQUEUE||0601|1", "1700000001.5|c1|q|NONE|ABANDON|1|1|1"],
+    ["1700000000|c1|q|NONE| ENTERQUEUE ||0601|1", "1700000009|c1|q|NONE|ABANDON|1|1|9"],
+    ["9007199255|c1|q|NONE|ENTERQUEUE||0601|1", "  1700000009|c1|q|NONE|ABANDON|1|1|9"],
+])
+def test_plain_lines_read_with_arrow_give_what_the_validity_query_gives(
+        tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logs whose lines are all plain (whole epochs, event names without spaces) skip the
+    validity query: the result is the query's, row for row (the other logs run the query)."""
+    path = tmp_path / "queue_log"
+    path.write_text("\n".join(lines) + "\n")
+    pseudo = Pseudonymizer(b"s")
+    shortcut = parse_queue_log(path, pseudonymizer=pseudo)
+    monkeypatch.setattr(queue_log, "_plain_native_lines", lambda raw: None)
+    query = parse_queue_log(path, pseudonymizer=pseudo)
+    for name, rows in query.tables.items():
+        assert shortcut.tables[name].to_pylist() == rows.to_pylist(), name
+    assert shortcut.quarantine.to_pylist() == query.quarantine.to_pylist()
+    assert dict(shortcut.notes) == dict(query.notes)

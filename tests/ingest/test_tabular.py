@@ -131,6 +131,56 @@ columns:
         {"line": 4, "column": "hire_date", "value": "bad"}]
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_blank_lines_are_not_records_and_later_lines_keep_their_numbers(
+        tmp_path: Path, ending: str) -> None:
+    path = tmp_path / "hr.csv"
+    lines = ["matricule;entree", "A1;2023-09-01", "", "A2;bad", "", "", "A3;2024-01-15",
+             "A4;worse"]
+    path.write_bytes(ending.join([*lines, ""]).encode())
+    mapping = _mapping(tmp_path, """kind: table
+table: advisors
+dialect: {delimiter: ";"}
+columns:
+  advisor_id: matricule
+  hire_date: entree
+""")
+    batch = parse_table(path, mapping=mapping, pseudonymizer=PSEUDO)
+    assert batch.tables["advisors"].column("advisor_id").to_pylist() == ["A1", "A3"]
+    assert batch.quarantine.select(["line", "value"]).to_pylist() == [
+        {"line": 4, "value": "bad"}, {"line": 8, "value": "worse"}]
+    assert batch.notes == {"blank_lines": 3}
+
+
+def test_blank_lines_of_a_one_column_file_are_not_records(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("matricule\nA1\n\nA2\n\n\n \nA3\n")
+    mapping = _mapping(tmp_path, "kind: table\ntable: advisors\ncolumns:\n"
+                                 "  advisor_id: matricule\n")
+    batch = parse_table(path, mapping=mapping, pseudonymizer=PSEUDO)
+    assert batch.tables["advisors"].column("advisor_id").to_pylist() == ["A1", "A2", "A3"]
+    assert batch.rows_read == batch.rows_loaded + batch.rows_quarantined
+
+
+def test_constants_load_on_every_row_and_a_constant_that_is_not_a_number_rejects_every_row(
+        tmp_path: Path) -> None:
+    text = (FIXTURES / "acd_small.yaml").read_text()
+    good = parse_table(FIXTURES / "acd_small.csv", mapping=MAPPING, pseudonymizer=PSEUDO)
+    contacts = good.tables["contacts"]
+    assert set(contacts.column("channel").to_pylist()) == {"voice"}
+    assert set(contacts.column("source").to_pylist()) == {"acd-small"}
+    bad = parse_table(FIXTURES / "acd_small.csv", pseudonymizer=PSEUDO,
+                      mapping=_mapping(tmp_path, text.replace("wait_s: wait",
+                                                              "wait_s: {constant: x}")))
+    assert bad.rows_loaded == 0 and bad.rows_quarantined == bad.rows_read == 4
+    # the TEST call fails its filter first; the others the conversion of wait_s
+    assert bad.quarantine.select(["line", "column", "value"]).to_pylist() == [
+        {"line": 2, "column": "wait_s", "value": "x"},
+        {"line": 3, "column": "wait_s", "value": "x"},
+        {"line": 4, "column": "wait_s", "value": "x"},
+        {"line": 5, "column": None, "value": None}]
+
+
 def test_a_source_column_missing_from_the_header_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("call_id,queu,caller,start,answer,wait,talk,agent,result\n")

@@ -146,3 +146,22 @@ def test_duplicate_keys_inside_one_batch_are_inserted_once(workspace: Workspace)
     report = workspace.commit(_batch(["c1", "c1", "c2"]))
     assert report.inserted["contacts"] == 2
     assert report.duplicates["contacts"] == 1
+
+
+def test_duplicate_keys_in_two_columns_inside_one_batch_are_inserted_once(
+        workspace: Workspace) -> None:
+    start = dt.datetime(2026, 10, 5, 8, 0)
+    states = pa.table({"advisor_id": ["a1", "a1", "a1", "a2"],
+                       "state": ["available", "available", "break", "available"],
+                       "start_at": [start, start, start, start],
+                       "end_at": [start + dt.timedelta(minutes=5)] * 4})
+    batch = Batch(source_path="s.csv", content_sha256="b" * 64, format="csv",
+                  tables={"agent_states": states}, rows_read=4, rows_loaded=4)
+    report = workspace.commit(batch)
+    assert (report.inserted["agent_states"], report.duplicates["agent_states"]) == (3, 1)
+
+
+def test_a_batch_of_distinct_keys_inserts_every_row(
+        workspace: Workspace) -> None:
+    report = workspace.commit(_batch(["c1", "c2", "c3"]))
+    assert (report.inserted["contacts"], report.duplicates["contacts"]) == (3, 0)

@@ -26,7 +26,6 @@ Rules worth knowing:
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -100,7 +99,7 @@ def parse_queue_log(path: Path, *, pseudonymizer: Pseudonymizer,
     native: NativeLines | None = None
     if table_mapping is None:
         native = split_native_lines(path)
-        sha = hashlib.sha256(native.data).hexdigest()
+        sha = native.sha256
         raw = native.table
         time_sql = _epoch_sql("time_t")
         blank_sql = "(nfields = 1 AND trim(time_text) = '')"  # no pipe, only spaces
@@ -195,17 +194,20 @@ def _sql_text(value: str) -> str:
 def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, blank_sql: str,
                   fields: DataFieldsSql, file_ref: str) -> tuple[pa.Table, pa.Table]:
     """The valid lines: ``queue_events`` rows and the ``ev`` table the calls and advisor states
-    are rebuilt from. One DuckDB pass computes the time and the validity of every line; the
-    text columns stay the Arrow arrays of the reading (filtered only if some line is bad).
+    are rebuilt from. One DuckDB pass computes the time and the validity of every line (or
+    Arrow, when every line is plain: :func:`_plain_native_lines`); the text columns stay the
+    Arrow arrays of the reading (filtered only if some line is bad).
     That pass must keep the rows in order: no IN list there (DuckDB turns it into a join,
     which reorders the rows of a parallel scan)."""
-    checked = con.sql(f"""
-        SELECT event_at,
-               CASE WHEN ev_name <> event THEN ev_name END AS trimmed_event,
-               bad_reason IS NULL AND NOT coalesce({blank_sql}, false) AND nfields >= 5
-                   AND event_at IS NOT NULL AND coalesce(ev_name, '') <> '' AS ok
-        FROM (SELECT *, {time_sql} AS event_at FROM {_TRIMMED})
-    """).to_arrow_table()
+    checked = _plain_native_lines(raw) if time_sql == _epoch_sql("time_t") else None
+    if checked is None:
+        checked = con.sql(f"""
+            SELECT event_at,
+                   CASE WHEN ev_name <> event THEN ev_name END AS trimmed_event,
+                   bad_reason IS NULL AND NOT coalesce({blank_sql}, false) AND nfields >= 5
+                       AND event_at IS NOT NULL AND coalesce(ev_name, '') <> '' AS ok
+            FROM (SELECT *, {time_sql} AS event_at FROM {_TRIMMED})
+        """).to_arrow_table()
     ok = checked.column("ok")
     all_ok = pc.all(ok).as_py() is not False  # all() of an empty column is None
     keep = ["line", "callid", "queue", "agent", "event", "data", *fields.columns]
@@ -232,6 +234,33 @@ def _valid_events(con: duckdb.DuckDBPyConnection, raw: pa.Table, time_sql: str, 
         "line": ev.column("line"),
     })
     return events, ev
+
+
+def _plain_native_lines(raw: pa.Table) -> pa.Table | None:
+    """What the validity query gives, computed with Arrow when every line is plain: its
+    time whole epoch seconds (ASCII digits, up to 10, below 2**53 µs so that the query's
+    double gives the same microseconds) and its event name printable ASCII without spaces
+    (nothing to trim). None otherwise: the query runs."""
+    if "bad_reason" in raw.column_names:
+        return None  # a table export: problems found while reading are in the query
+    time_text, event = raw.column("time_text"), raw.column("event")
+    if raw.num_rows == 0 or time_text.null_count or not pc.all(
+            pc.match_substring_regex(time_text, r"^[0-9]{1,10}$")).as_py():
+        return None
+    if pc.any(pc.match_substring_regex(event, r"[^\x21-\x7e]")).as_py():
+        return None
+    seconds = pc.cast(time_text, pa.int64())
+    if pc.max(seconds).as_py() >= _PLAIN_EPOCH_LIMIT_S:
+        return None
+    event_at = pc.multiply(seconds, 1_000_000).cast(pa.timestamp("us"))
+    ok = pc.and_(pc.greater_equal(raw.column("nfields"), 5),
+                 pc.not_equal(pc.fill_null(event, ""), ""))
+    return pa.table({"event_at": event_at,
+                     "trimmed_event": pa.nulls(raw.num_rows, pa.large_string()),
+                     "ok": ok})
+
+
+_PLAIN_EPOCH_LIMIT_S = 2**53 // 1_000_000  # seconds whose µs a double holds exactly
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, raw: pa.Table,

@@ -195,7 +195,6 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
         talk_sql = f"CASE WHEN t_event IN {answered} THEN coalesce({call}, {ts_talk}) END"
     else:
         wait_sql, talk_sql = ts_wait, ts_talk
-    source_sql = source.replace("'", "''")
     callers = con.sql(f"""
         SELECT vi, CASE WHEN s_event = 'ENTERQUEUE'
                         THEN {fields.field('s_', caller_id_field)} END AS caller_id
@@ -216,12 +215,9 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
             )
             SELECT
                 {_CONTACT_ID_SQL} AS contact_id,
-                '{source_sql}' AS source,
                 callid AS source_ref,
                 vi,
                 queue AS queue_id,
-                'voice' AS channel,
-                'inbound' AS direction,
                 offered_at,
                 answered_at,
                 t_event_at AS ended_at,
@@ -249,6 +245,10 @@ def build_contacts(con: duckdb.DuckDBPyConnection, events: pa.Table, *, fields: 
     position = row_of_visit[table.column("vi").to_numpy()]
     table = table.set_column(table.column_names.index("vi"), "customer_key",
                              customer_keys.take(pa.array(position)))
+    # the same on every row: added after the sort rather than exported and sorted
+    for name, value in (("source", source), ("channel", "voice"), ("direction", "inbound")):
+        table = table.append_column(name, pa.repeat(pa.scalar(value, pa.string()),
+                                                    table.num_rows))
     return table, orphans
 
 

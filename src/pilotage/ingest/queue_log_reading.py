@@ -4,7 +4,9 @@ export, each with its 1-based line number. No interpretation happens here."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +88,7 @@ class NativeLines:
     ends: npt.NDArray[np.int64]
     table: pa.Table
     undecodable: npt.NDArray[np.int64]
+    sha256: str  # hex digest of the file's bytes
 
     @property
     def line_count(self) -> int:
@@ -176,18 +179,92 @@ def split_native_lines(path: Path) -> NativeLines:
     """Every line of a native queue_log split on ``|`` (fields time, callid, queue, agent,
     event and the raw rest ``data``), with vectorised scans and no Python loop over lines:
     a BOM is skipped, ``\\r`` of CRLF dropped, a blank tail is not a line. Lines that are not
-    UTF-8 are listed, not split. ``nfields`` is exact up to 5 and 6 for "6 or more"."""
+    UTF-8 are listed, not split. ``nfields`` is exact up to 5 and 6 for "6 or more".
+
+    numpy, pyarrow and OpenSSL release the GIL on large arrays: a second thread scans the
+    pipes, checks the UTF-8 and hashes the file while this one finds the lines, then gathers
+    half of the fields."""
     data = _read_bytes(path)
-    base = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     view = np.frombuffer(data, dtype=np.uint8)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        sha256 = helper.submit(lambda: hashlib.sha256(data).hexdigest())
+        pipe_scan = helper.submit(_positions, view, _PIPE)
+        buffer = pa.py_buffer(data)
+        whole = pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), 1,
+            [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), buffer])
+        utf8 = helper.submit(_is_utf8, whole)
+        starts, ends = _line_spans(data, view)
+        bad = np.empty(0, dtype=np.int64) if utf8.result() else _undecodable_lines(
+            data, starts, ends)
+        good = np.ones(len(starts), dtype=bool)
+        good[bad] = False
+        keep = np.flatnonzero(good)
+        lo, line_end = starts[keep], ends[keep]
+        columns: dict[str, pa.Array | Future[pa.Array]] = {
+            "line": pa.array(keep + 1, type=pa.int64())}
+        # every pipe of the file, once; the k-th pipe of a line is the k-th from its first
+        all_pipes = pipe_scan.result()
+        first = np.searchsorted(all_pipes, lo)
+        present = np.ones(len(keep), dtype=bool)  # the field exists (the line has the pipes)
+        pipes = np.zeros(len(keep), dtype=np.int64)
+        for k, name in enumerate(_SPLIT_FIELDS):
+            pipe = _kth_pipes(all_pipes, first + k, line_end)
+            has_pipe = present & (pipe >= 0)
+            hi = np.where(has_pipe, pipe, line_end)
+            columns[name] = (helper.submit(_field, buffer, lo, hi, present) if k % 2
+                             else _field(buffer, lo, hi, present))
+            pipes += has_pipe
+            present = has_pipe
+            lo = np.where(has_pipe, pipe + 1, line_end)
+        columns["data"] = _field(buffer, lo, line_end, None)
+        # a 6th pipe is only looked for where there are 5
+        sixth = present & (_kth_pipes(all_pipes, first + len(_SPLIT_FIELDS), line_end) >= 0)
+        columns["nfields"] = pa.array((pipes + sixth + 1).astype(np.int32))
+        arrays = {name: c.result() if isinstance(c, Future) else c
+                  for name, c in columns.items()}
+        digest = sha256.result()
+    table = pa.Table.from_pydict(arrays, schema=NATIVE_FIELDS_SCHEMA)
+    return NativeLines(data=data, starts=starts, ends=ends, table=table, undecodable=bad + 1,
+                       sha256=digest)
+
+
+_SCAN_BYTES = 1 << 22
+
+
+def _positions(view: npt.NDArray[np.uint8], byte: int) -> npt.NDArray[np.int64]:
+    """Indexes of ``byte`` in ``view``, scanned by blocks of 4 MiB through one reused mask:
+    a mask of the whole file would be as large as the file, and fresh memory is slow to
+    touch (page faults) where the bytes themselves are quick to compare."""
+    mask = np.empty(min(len(view), _SCAN_BYTES), dtype=bool)
+    found = []
+    for lo in range(0, len(view), _SCAN_BYTES):
+        block = view[lo:lo + _SCAN_BYTES]
+        np.equal(block, byte, out=mask[:len(block)])
+        found.append(np.flatnonzero(mask[:len(block)]) + lo)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def _is_utf8(whole: pa.LargeBinaryArray) -> bool:
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _line_spans(data: bytes, view: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64],
+                                                                   npt.NDArray[np.int64]]:
+    """Byte span of every line (its LF and the CR of a CRLF excluded); a BOM is skipped, a
+    blank tail is not a line; the last line runs to the next LF or the end."""
+    base = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     last = _last_content_byte(view, base)
     if last < base:
         lf = np.empty(0, dtype=np.int64)
         n = 0
     else:
-        lf = np.flatnonzero(view[base:last + 1] == _LF) + base
+        lf = _positions(view[base:last + 1], _LF) + base
         n = len(lf) + 1
-    # byte span of every line (its LF excluded); the last one runs to the next LF or the end
     starts = np.empty(n, dtype=np.int64)
     ends = np.empty(n, dtype=np.int64)
     if n:
@@ -201,39 +278,7 @@ def split_native_lines(path: Path) -> NativeLines:
         if not trailing.any():
             break
         ends -= trailing
-    bad = np.empty(0, dtype=np.int64)
-    buffer = pa.py_buffer(data)
-    whole = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)),
-                               buffer])
-    try:
-        whole.cast(pa.large_string())
-    except pa.ArrowInvalid:
-        bad = _undecodable_lines(data, starts, ends)
-    good = np.ones(n, dtype=bool)
-    good[bad] = False
-    keep = np.flatnonzero(good)
-    lo, line_end = starts[keep], ends[keep]
-    columns: dict[str, pa.Array] = {"line": pa.array(keep + 1, type=pa.int64())}
-    # every pipe of the file, once; the k-th pipe of a line is the k-th from its first
-    all_pipes = np.flatnonzero(view == _PIPE)
-    first = np.searchsorted(all_pipes, lo)
-    present = np.ones(len(keep), dtype=bool)  # the field exists (the line has enough pipes)
-    pipes = np.zeros(len(keep), dtype=np.int64)
-    for k, name in enumerate(_SPLIT_FIELDS):
-        pipe = _kth_pipes(all_pipes, first + k, line_end)
-        has_pipe = present & (pipe >= 0)
-        hi = np.where(has_pipe, pipe, line_end)
-        columns[name] = _field(buffer, lo, hi, present)
-        pipes += has_pipe
-        present = has_pipe
-        lo = np.where(has_pipe, pipe + 1, line_end)
-    columns["data"] = _field(buffer, lo, line_end, None)
-    # a 6th pipe is only looked for where there are 5
-    sixth = present & (_kth_pipes(all_pipes, first + len(_SPLIT_FIELDS), line_end) >= 0)
-    columns["nfields"] = pa.array((pipes + sixth + 1).astype(np.int32))
-    table = pa.Table.from_pydict(columns, schema=NATIVE_FIELDS_SCHEMA)
-    return NativeLines(data=data, starts=starts, ends=ends, table=table, undecodable=bad + 1)
+    return starts, ends
 
 
 def sniff_realtime_header(path: Path) -> bool:

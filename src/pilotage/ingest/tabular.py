@@ -188,6 +188,10 @@ class _Converter:
         self._plan: ConversionPlan | None = None
         self._columns: dict[str, str] = {}
         self.same_as: dict[str, str] = {}  # canonical column -> exported column with its values
+        # canonical columns with one value for every row (a constant of the mapping, the
+        # source label): computed once here, not exported row by row by the query
+        self.constants: dict[str, pa.Scalar] = {}
+        self.passing_checks: set[int] = set()  # checks of constants that no row can fail
 
     @property
     def conversion(self) -> ConversionPlan:
@@ -199,31 +203,71 @@ class _Converter:
             _check_sources(self.path, self.mapping, columns)
             _probe_expressions(self.con, self.path, self.mapping, columns)
             self._plan, self._columns = plan(self.mapping, columns), dict(columns)
+            self.constants = self._constants(columns)
         conversion = self._plan
-        layers = [f"SELECT *, {', '.join([*conversion.staged, f'{line} AS {LINE}'])} "
-                  f"FROM {source}"]
-        for parsed in conversion.parsed:
-            layers.append(f"SELECT *, {', '.join(parsed)} FROM ({layers[-1]})")
-        layers.append(f"SELECT *, {_check_case(conversion)} AS __check FROM ({layers[-1]})")
+        layers = self._layers(source, line, self.passing_checks)
         exported: dict[str, str] = {}  # SQL -> column: a value exported once (contact_id and
         for name, sql in conversion.typed:  # source_ref from the same field, for instance)
-            self.same_as[name] = exported.setdefault(sql, name)
+            if name not in self.constants:
+                self.same_as[name] = exported.setdefault(sql, name)
         typed = ", ".join(f"{sql} AS {ident(name)}" for sql, name in exported.items())
         line_out = "" if line.startswith("CAST(NULL") else f"{LINE}, "
         value_cases = " ".join(f"WHEN {i} THEN CAST({c.value} AS VARCHAR)"
                                for i, c in enumerate(conversion.checks) if c.value is not None)
         value = f"CASE __check {value_cases} END" if value_cases else "NULL"
         record = _record_sql(self.mapping, columns, self.delimiter)
+        typed = typed or "NULL AS __none"
         return (f"SELECT {line_out}{typed}, __check, "
                 f"CASE WHEN __check IS NOT NULL THEN {value} END AS __value, "
                 f"CASE WHEN __check IS NOT NULL THEN {record} END AS __record "
                 f"FROM ({layers[-1]})")
 
 
-def _check_case(conversion: ConversionPlan) -> str:
-    if not conversion.checks:
+    def _layers(self, source: str, line: str, skip: set[int]) -> list[str]:
+        """The layered SELECTs over ``source``: staged, parsed, then the checks (but those
+        in ``skip``)."""
+        conversion = self.conversion
+        layers = [f"SELECT *, {', '.join([*conversion.staged, f'{line} AS {LINE}'])} "
+                  f"FROM {source}"]
+        for parsed in conversion.parsed:
+            layers.append(f"SELECT *, {', '.join(parsed)} FROM ({layers[-1]})")
+        layers.append(f"SELECT *, {_check_case(conversion, skip)} AS __check "
+                      f"FROM ({layers[-1]})")
+        return layers
+
+    def _constants(self, columns: dict[str, str]) -> dict[str, pa.Scalar]:
+        """The typed value of each constant column, from one row whose sources are NULL."""
+        self.passing_checks = set()
+        names = {rule.column for rule in self.mapping.columns if rule.has_constant}
+        if "source" in self.mapping.spec.column_names and self.mapping.rule("source") is None:
+            names.add("source")
+        typed = [(name, sql) for name, sql in self.conversion.typed if name in names]
+        if not typed:
+            return {}
+        row = ", ".join(f"CAST(NULL AS {t}) AS {ident(n)}" for n, t in columns.items()) or "1"
+        # the checks of a constant column hold for every row or for none
+        checks = {i: c.condition for i, c in enumerate(self.conversion.checks)
+                  if c.column in names}
+        select = ", ".join([*(f"{sql} AS {ident(name)}" for name, sql in typed),
+                            *(f"coalesce({cond}, false) AS __c{i}"
+                              for i, cond in checks.items())])
+        one_row = self._layers(f"(SELECT {row})", "NULL", set())[-1]
+        try:
+            values = self.con.sql(f"SELECT {select} FROM ({one_row})").to_arrow_table()
+        except duckdb.Error:
+            return {}  # the query shows the error, with the mapping's line
+        if not any(values.column(f"__c{i}")[0].as_py() for i in checks):
+            self.passing_checks = set(checks)  # left out of the query: none can fail
+        return {name: values.column(name)[0] for name, _ in typed}
+
+
+def _check_case(conversion: ConversionPlan, skip: set[int]) -> str:
+    """SQL: the index of the first check the row fails (NULL: none); ``skip``: checks that
+    cannot fail."""
+    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(conversion.checks)
+                     if i not in skip)
+    if not whens:
         return "CAST(NULL AS INTEGER)"
-    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(conversion.checks))
     return f"CASE {whens} END"
 
 
@@ -241,10 +285,16 @@ def _loaded(converted: pa.Table, failed: pa.ChunkedArray | None, mapping: TableM
     hidden = {rule.column for rule in mapping.columns if rule.pseudonymise}
     spec = mapping.spec
 
+    rows = converted.num_rows if keep is None else int(pc.sum(keep).as_py() or 0)
+
     def columns(source: str, group: list[str]) -> list[pa.ChunkedArray | pa.Array]:
-        kept: pa.ChunkedArray | pa.Array = converted.column(source)
-        if keep is not None:
-            kept = kept.filter(keep)  # once for canonical columns exported from one value
+        kept: pa.ChunkedArray | pa.Array
+        if source in converter.constants:
+            kept = pa.repeat(converter.constants[source], rows)
+        else:
+            kept = converted.column(source)
+            if keep is not None:
+                kept = kept.filter(keep)  # once for canonical columns exported from one value
         results = []
         for name in group:
             values = kept
@@ -258,7 +308,7 @@ def _loaded(converted: pa.Table, failed: pa.ChunkedArray | None, mapping: TableM
 
     groups: dict[str, list[str]] = {}
     for name in names:
-        groups.setdefault(converter.same_as[name], []).append(name)
+        groups.setdefault(converter.same_as.get(name, name), []).append(name)
     order = sorted(groups, key=lambda s: not hidden.intersection(groups[s]))  # longest first
     futures = {source: workers.submit(columns, source, groups[source]) for source in order}
     done = {name: values for source, group in groups.items()

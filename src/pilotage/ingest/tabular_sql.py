@@ -86,7 +86,8 @@ class _Planner:
         """A staged name for the value of a source column (trimmed; empty and null_if: NULL)."""
         col = ident(name)
         if self.types.get(name) == "VARCHAR":  # trim only removes spaces: skip when none
-            sql = self.stage(f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') "
+            # (LIKE with a constant prefix or suffix: quicker than starts_with / ends_with)
+            sql = self.stage(f"CASE WHEN {col} LIKE ' %' OR {col} LIKE '% ' "
                              f"THEN nullif(trim({col}), '') ELSE nullif({col}, '') END")
         else:
             sql = self.stage(col)
