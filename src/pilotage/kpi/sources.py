@@ -63,13 +63,16 @@ def adherence(table: Callable[[str], ir.Table], window: Window = None) -> ir.Tab
         states = states.filter((states.start_at >= window[0] - dt.timedelta(days=1))
                                & (states.start_at < window[1]))
     s = s.mutate(scheduled_s=_duration_s(s.start_at, s.end_at), _row=ibis.row_number())
-    categories = ibis.memtable({
-        "_activity": [a for a, states in ADHERENCE_CATEGORIES.items() for _ in states],
-        "_state": [st for states in ADHERENCE_CATEGORIES.values() for st in states]})
     a = states.filter(states.state != "logged_in")
     a = a.select(_adv=a.advisor_id, _state=a.state, _a_start=a.start_at, _a_end=a.end_at)
-    pairs = s.select("_row", "advisor_id", "activity", "start_at", "end_at").join(
-        categories, ibis._.activity == categories._activity)
+    # each scheduled activity once per agent state that satisfies it (an expression, not a
+    # memtable: the compiled SQL then runs as it is on every engine)
+    satisfying = ibis.cases(*((s.activity == activity, ibis.literal(list(states),
+                                                                    type="array<string>"))
+                              for activity, states in ADHERENCE_CATEGORIES.items()),
+                            else_=ibis.literal([], type="array<string>"))
+    pairs = s.select("_row", "advisor_id", "activity", "start_at", "end_at",
+                     _state=satisfying.unnest())
     joined = pairs.join(a, (pairs.advisor_id == a._adv) & (pairs._state == a._state)
                         & (a._a_start < pairs.end_at) & (a._a_end.isnull()
                                                          | (a._a_end > pairs.start_at)))
