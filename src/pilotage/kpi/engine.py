@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 
@@ -33,9 +35,7 @@ def duckdb_backend(workspace: Workspace) -> Iterator[Any]:
         backend.raw_sql("SET TimeZone = 'UTC'")
         limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).replace("'", "")
         backend.raw_sql(f"SET memory_limit = '{limit}'")
-        spill = Path(tempfile.gettempdir()) / "pilotage-duckdb"
-        spill.mkdir(exist_ok=True)
-        backend.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), '')}'")
+        _spill_to_temp(backend)
         # KPI rows are sorted after the query: DuckDB need not keep insertion order
         backend.raw_sql("SET preserve_insertion_order = false")
         for macro in DUCKDB_MACROS:
@@ -43,6 +43,19 @@ def duckdb_backend(workspace: Workspace) -> Iterator[Any]:
         yield backend
     finally:
         backend.disconnect()
+
+
+def _spill_to_temp(backend: Any) -> None:
+    """Spill to the system's temporary folder (a read-only workspace may not be writable).
+    Connections of one process share one DuckDB instance per file, whose folder cannot
+    change once used: a later connection keeps it."""
+    spill = str(Path(tempfile.gettempdir()) / "pilotage-duckdb").replace("'", "")
+    ((current,),) = backend.con.sql("SELECT current_setting('temp_directory')").fetchall()
+    if current == spill:
+        return
+    Path(spill).mkdir(exist_ok=True)
+    with contextlib.suppress(duckdb.NotImplementedException):
+        backend.raw_sql(f"SET temp_directory = '{spill}'")
 
 
 @contextmanager

@@ -42,10 +42,11 @@ class CompiledRequest:
     schema: pa.Schema
 
 
-# (engine dialect, catalogue digest, time zone, request key) -> compiled request; building
+# (engine dialect, workspace, catalogue digest, time zone, request key) -> compiled request
+# (the SQL names the workspace's tables, qualified by its database on DuckDB); building
 # and rendering the Ibis expression of the whole catalogue costs about a second, running the
 # SQL of a small center milliseconds: a process asks each distinct request's SQL once.
-_compiled: dict[tuple[str, str, str, str], CompiledRequest] = {}
+_compiled: dict[tuple[str, str, str, str, str], CompiledRequest] = {}
 _COMPILED_MAX = 512
 
 
@@ -70,8 +71,8 @@ class KpiSession:
         self._digest = catalogue_digest(catalogue)
 
     def compile(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> CompiledRequest:
-        key = (self.backend.name, self._digest, self.workspace.config.time_zone,
-               request_key(request))
+        key = (self.backend.name, str(self.workspace.root), self._digest,
+               self.workspace.config.time_zone, request_key(request))
         compiled = _compiled.get(key)
         if compiled is None:
             compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
