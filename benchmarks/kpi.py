@@ -151,6 +151,10 @@ def engine_requests(ws: object, kpis: list[str], org: str, grain: str
     return groups, failing
 
 
+class ChildFailed(Exception):
+    """An implementation's child process did not finish."""
+
+
 @dataclass(frozen=True)
 class Mismatch:
     grain: str
@@ -210,7 +214,9 @@ def _spawn(implementation: str, workspace: Path, out: Path) -> tuple[dict[str, p
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{implementation} failed (status {status})")
+        # e.g. pandas killed for memory on a large center: keep the others' figures
+        raise ChildFailed(f"{implementation} failed (exit {os.waitstatus_to_exitcode(status)}, "
+                          f"peak RSS {usage.ru_maxrss / 1024:,.0f} MB)")
     with open(out, "rb") as fh:
         frames, times = pickle.load(fh)
     return frames, times, wall, usage.ru_maxrss / 1024  # Linux: ru_maxrss in KiB
@@ -289,7 +295,11 @@ def main() -> None:
         print(f"\n== {label}: {workspace} ({_contacts(workspace):,} contacts); {_load()}")
         results = {}
         for impl in impls:
-            frames, times, wall, rss_mb = _spawn(impl, workspace, scratch / f"{impl}.pkl")
+            try:
+                frames, times, wall, rss_mb = _spawn(impl, workspace, scratch / f"{impl}.pkl")
+            except ChildFailed as failure:
+                print(f"  {failure}; {_load()}", flush=True)
+                continue
             results[impl] = (frames, times, wall, rss_mb)
             print(f"  {impl}: {wall:.1f} s wall, peak RSS {rss_mb:,.0f} MB; {_load()}",
                   flush=True)

@@ -139,11 +139,23 @@ category(activity, state) AS (VALUES
     ('back_office', 'not_ready'), ('back_office', 'on_contact'), ('back_office', 'acw'),
     ('back_office', 'available'), ('break', 'break'), ('lunch', 'lunch'),
     ('training', 'training'), ('meeting', 'meeting'), ('coaching', 'coaching')),
-overlap AS (
-    SELECT sc.row_id, sum(epoch(least(sc.end_at, coalesce(st.end_at, sc.end_at)))
-                          - epoch(greatest(sc.start_at, st.start_at))) AS in_adherence_s
-    FROM sched sc JOIN category k USING (activity)
-    JOIN agent_states st ON st.advisor_id = sc.advisor_id AND st.state = k.state
+sched_days AS (  -- one row per UTC day a scheduled activity touches
+    SELECT sc.*, k.state, unnest(range(date_trunc('day', sc.start_at), sc.end_at,
+                                       INTERVAL 1 DAY)) AS day
+    FROM sched sc JOIN category k USING (activity)),
+state_days AS (  -- one row per UTC day an agent state touches (open: to the last schedule)
+    SELECT advisor_id, state, start_at, end_at,
+           unnest(range(date_trunc('day', start_at), coalesce(end_at, (SELECT max(end_at)
+                  FROM schedules)), INTERVAL 1 DAY)) AS day
+    FROM agent_states WHERE state <> 'logged_in'),
+overlap AS (  -- each overlap clipped to the day: a pair spanning midnight adds its pieces
+    SELECT sc.row_id, sum(greatest(0, epoch(least(sc.end_at, coalesce(st.end_at, sc.end_at),
+                                                  sc.day + INTERVAL 1 DAY))
+                          - epoch(greatest(sc.start_at, st.start_at, sc.day))))
+               AS in_adherence_s
+    FROM sched_days sc
+    JOIN state_days st ON st.advisor_id = sc.advisor_id AND st.state = sc.state
+     AND st.day = sc.day
      AND st.start_at < sc.end_at AND (st.end_at IS NULL OR st.end_at > sc.start_at)
     GROUP BY sc.row_id)
 SELECT sc.advisor_id, sc.queue_id, sc.activity, sc.start_at AS _ts, sc.scheduled_s,
@@ -189,8 +201,12 @@ actual AS (
            count(*) FILTER (WHERE c.{HANDLED}) AS handled,
            coalesce(sum(coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0) + coalesce(c.acw_s, 0))
                     FILTER (WHERE c.{HANDLED}), 0) AS actual_handle_s
-    FROM in_force f LEFT JOIN contacts c
-      ON c.queue_id = f.queue_id AND c.direction = 'inbound' AND c.outcome <> 'ivr_abandoned'
+    FROM (SELECT *, unnest(range(date_trunc('hour', interval_start), interval_start
+                                 + to_minutes(interval_min), INTERVAL 1 HOUR)) AS hour
+          FROM in_force) f  -- one row per UTC hour the interval touches
+    LEFT JOIN contacts c
+      ON c.queue_id = f.queue_id AND date_trunc('hour', c.offered_at) = f.hour
+     AND c.direction = 'inbound' AND c.outcome <> 'ivr_abandoned'
      AND c.offered_at >= f.interval_start
      AND c.offered_at < f.interval_start + to_minutes(f.interval_min)
     GROUP BY ALL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pytest
 
 from pilotage.kpi import KpiRequest, compute
@@ -103,3 +104,50 @@ def test_written_backlog_and_its_age(center: Workspace) -> None:
     # m01, m02 not closed; data ends at o02 (Oct 6 12:10 UTC): ages 27h10 and 26h10
     r = one(center, "backlog", "backlog_age")
     assert r == {"backlog": 2, "backlog_age": pytest.approx((97800 + 94200) / 2)}
+
+
+@pytest.fixture(scope="module")
+def night_shift(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A9 works 22:00-02:00 UTC across midnight; a 30-minute forecast interval spans 23:00."""
+    from pilotage.store import Batch
+
+    night = dt.datetime(2026, 10, 5, 22, 0)
+    at = [night + dt.timedelta(minutes=m) for m in (-30, 60, 150, 180, 270)]
+    states = [("available", at[0], at[1]), ("on_contact", at[1], at[2]),
+              ("acw", at[2], at[3]), ("break", at[3], at[4])]
+    contacts = [fixture_center._contact(cid, night + dt.timedelta(minutes=m), "answered", 5,
+                                        advisor="A9", talk=60)
+                for cid, m in (("n1", 50), ("n2", 65), ("n3", 80))]
+    ws = Workspace.init(tmp_path_factory.mktemp("kpi-night") / "ws")
+    tables = {
+        "agent_states": pa.table({
+            "advisor_id": ["A9"] * 4, "state": [s[0] for s in states],
+            "start_at": [s[1] for s in states], "end_at": [s[2] for s in states],
+            "duration_s": [(s[2] - s[1]).total_seconds() for s in states]}),
+        "schedules": pa.table({
+            "advisor_id": ["A9"], "activity": ["work"], "start_at": [night],
+            "end_at": [night + dt.timedelta(hours=4)], "schedule_version": ["v1"]}),
+        "forecasts": pa.table({
+            "snapshot_id": ["F"], "created_at": [night - dt.timedelta(days=1)],
+            "queue_id": ["support"], "interval_start": [night + dt.timedelta(minutes=45)],
+            "interval_min": [30], "volume": [3.0], "aht_s": [60.0]}),
+        "contacts": pa.Table.from_pylist(contacts),
+    }
+    rows = sum(t.num_rows for t in tables.values())
+    ws.commit(Batch(source_path="night-shift", content_sha256="n" * 64, format="fixture",
+                    tables=tables, rows_read=rows, rows_loaded=rows))
+    return ws
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.slow)])
+def test_adherence_and_forecast_actuals_count_intervals_across_midnight_and_hours(
+        night_shift: Workspace, engine: str) -> None:
+    # schedule work 22:00-02:00 (14,400 s); satisfying states: available 21:30-23:00 overlaps
+    # 3,600 s, on_contact 23:00-00:30 5,400 s, acw 00:30-01:00 1,800 s (break 01:00-02:30
+    # does not satisfy work): 10,800 / 14,400, whatever UTC day each piece falls in
+    (r,) = compute(night_shift, KpiRequest(kpis=("adherence", "forecast_accuracy_volume")),
+                   engine=engine).table.to_pylist()
+    assert r["adherence"] == pytest.approx(10_800 / 14_400)
+    # interval 22:45-23:15 UTC: n1 (22:50) and n2 (23:05) fall in it, n3 (23:20) does not:
+    # actual 2, forecast 3 → 1 − |3 − 2| / 2
+    assert r["forecast_accuracy_volume"] == pytest.approx(0.5)

@@ -22,7 +22,13 @@ import ibis.expr.types as ir
 from pilotage.errors import ParameterError
 from pilotage.kpi import sources
 from pilotage.kpi.definitions import Catalogue, Condition, Kpi, Measure
-from pilotage.kpi.dimensions import DIMENSION_COLUMN, TIME_DIMENSIONS, Grain, time_key
+from pilotage.kpi.dimensions import (
+    DIMENSION_COLUMN,
+    TIME_DIMENSIONS,
+    Grain,
+    from_utc_timestamp,
+    time_key,
+)
 from pilotage.kpi.sources import SOURCE_TIME_COLUMN
 
 ATTRIBUTION_COLUMN = {
@@ -179,11 +185,16 @@ class Compiler:
             return sources.build(name, self.table, self.window)
         return self.table(name)
 
-    def enrich(self, name: str, dims: set[str]) -> ir.Table:
+    def enrich(self, name: str, dims: set[str],
+               derived_columns: set[str] | None = None) -> ir.Table:
+        """``name`` with the derived columns asked for (all of the table's when ``None``) and
+        the columns of the dimensions ``dims`` that a join brings (queue, contact)."""
         t = self.source(name)
         for derived_name, derived in self.catalogue.derived.items():
             if derived.table != name:
                 continue
+            if derived_columns is not None and derived_name not in derived_columns:
+                continue  # e.g. a window over every contact that no requested KPI reads
             if derived.seconds_between is not None:
                 start, end = derived.seconds_between
                 t = t.mutate(**{derived_name: (t[end].epoch_seconds()
@@ -213,15 +224,14 @@ class Compiler:
                 t = t.left_join(q, t.queue_id == q._q_id).drop("_q_id")
         return t
 
-    def add_org(self, t: ir.Table, dims: set[str], ts: ir.TimestampValue) -> ir.Table:
-        """Team from the membership in force on the row's local date, then site and center."""
+    def add_org(self, t: ir.Table, dims: set[str], local: ir.TimestampValue) -> ir.Table:
+        """Team from the membership in force on the row's local date (``local``: the row's
+        time in the site's time zone), then site and center."""
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
         if not need & {"team_id", "site_id", "center_id"}:
             return t
-        from pilotage.kpi.dimensions import from_utc_timestamp
-
         if "advisor_id" in t.columns and "team_id" not in t.columns:
-            t = t.mutate(_local_date=from_utc_timestamp(ts, self.time_zone).date())
+            t = t.mutate(_local_date=local.date())
             m = self.table("team_memberships")
             m = m.select(m.advisor_id.name("_m_adv"), m.team_id, m.valid_from, m.valid_to)
             t = t.left_join(m, (t.advisor_id == m._m_adv) & (m.valid_from <= t._local_date)
@@ -291,6 +301,9 @@ class Compiler:
 
     # ------------------------------------------------------------------ plan
     def expression(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> ir.Table:
+        """One grouped aggregate per (source table, time column) carrying all the measures
+        read from that table, the small aggregates joined on the group keys, then the KPI
+        values computed from the measures at that grain."""
         self.window = utc_window(request)
         dims = set(request.by) | {name for name, _ in request.where}
         grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
@@ -300,46 +313,11 @@ class Compiler:
                 bucket = groups.setdefault((inst.table, inst.time), [])
                 if inst not in bucket:
                     bucket.append(inst)
-        all_instances = [i for insts in groups.values() for i in insts]
         key_names = [b for b in request.by if b not in TIME_DIMENSIONS]
-        parts = []
-        for (table_name, time_cols), insts in groups.items():
-            t = self.enrich(table_name, dims)
-            ts = t[time_cols[0]]
-            for extra in time_cols[1:]:
-                ts = ts.fill_null(t[extra])
-            t = t.mutate(_ts=ts)
-            t = self.add_org(t, dims, t._ts)
-            keys: dict[str, ir.Value] = {}
-            if grain is not None:
-                keys.update(time_key(t._ts, grain, self.time_zone))
-            for dim in key_names:
-                column = DIMENSION_COLUMN[dim]
-                # nullable string on every part, so the union of parts has one schema
-                keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
-                             else ibis.null(NULLABLE_STRING))
-            t = self.filter(t, request)
-            aggs = {}
-            for inst in all_instances:
-                if inst in insts:
-                    aggs[inst.column] = self.measure_expr(t, inst)
-                else:
-                    kind = self.catalogue.measure(inst.measure).aggregate
-                    aggs[inst.column] = ibis.null("int64" if kind == "count" else "float64")
-            part = t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
-            part = part.mutate(**{c: part[c].cast("int64" if self.catalogue.measure(
-                i.measure).aggregate == "count" else "float64") for i in all_instances
-                for c in [i.column]})
-            parts.append(part)
-        union = parts[0] if len(parts) == 1 else ibis.union(*parts)
-        group_keys = [k for k in union.columns if not k.startswith("m_")]
-        final_aggs = {}
-        for inst in all_instances:
-            agg = self.catalogue.measure(inst.measure).aggregate
-            final_aggs[inst.column] = (union[inst.column].max() if agg == "max"
-                                       else union[inst.column].sum())
-        totals = (union.group_by(group_keys).aggregate(**final_aggs) if group_keys
-                  else union.aggregate(**final_aggs))
+        parts = [self._part(table_name, time_cols, insts, request, dims, grain, key_names)
+                 for (table_name, time_cols), insts in groups.items()]
+        totals = _join_parts(parts)
+        group_keys = [k for k in totals.columns if not k.startswith("m_")]
         values = {}
         for r in resolved:
             num = _combine(totals, r.numerator)
@@ -355,15 +333,43 @@ class Compiler:
                 values[r.kpi.id] = num
                 if request.with_volume:
                     values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = num.cast("float64")
-        result = totals.select(*group_keys, **values)
-        return result.order_by(group_keys) if group_keys else result
+        return totals.select(*group_keys, **values)
+
+    def _part(self, table_name: str, time_cols: tuple[str, ...],
+              insts: list[MeasureInstance], request: KpiRequest, dims: set[str],
+              grain: Grain | None, key_names: list[str]) -> ir.Table:
+        """The measures of one source table at the request's grain: enrichment (queue,
+        contact, derived columns), the local time computed once, the team membership joined
+        once, the request's filters, then a single grouped aggregate."""
+        derived = {column for inst in insts
+                   for column in self.catalogue.measure(inst.measure).where
+                   if column in self.catalogue.derived}
+        t = self.enrich(table_name, dims, derived)
+        ts = t[time_cols[0]]
+        for extra in time_cols[1:]:
+            ts = ts.fill_null(t[extra])
+        t = t.mutate(_ts=ts)
+        t = t.mutate(_local=from_utc_timestamp(t._ts, self.time_zone))
+        t = self.add_org(t, dims, t._local)
+        keys: dict[str, ir.Value] = {}
+        if grain is not None:
+            for name, key in time_key(t._ts, grain, self.time_zone, local=t._local).items():
+                # nullable on every part, so the parts' key sets union into one schema
+                keys[name] = key.cast(key.type().copy(nullable=True))
+        for dim in key_names:
+            column = DIMENSION_COLUMN[dim]
+            keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
+                         else ibis.null(NULLABLE_STRING))
+        t = self.filter(t, request)
+        aggs = {inst.column: self.measure_expr(t, inst).cast(
+            "int64" if self.catalogue.measure(inst.measure).aggregate == "count"
+            else "float64") for inst in insts}
+        return t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
 
     def in_business_hours(self, t: ir.Table) -> ir.Table:
         """Rows whose time falls in the opening hours of their queue (or of the whole center)
         on a day that is not a public holiday, in the center's local time."""
-        from pilotage.kpi.dimensions import from_utc_timestamp
-
-        local = from_utc_timestamp(t._ts, self.time_zone)
+        local = _local_time(t, self.time_zone)
         t = t.mutate(_bh_weekday=(local.day_of_week.index() + 1).cast("int32"),
                      _bh_minute=(local.hour() * 60 + local.minute()).cast("int32"),
                      _bh_day=local.date())
@@ -386,14 +392,12 @@ class Compiler:
         return t.drop(*(c for c in t.columns if c.startswith("_bh_")))
 
     def filter(self, t: ir.Table, request: KpiRequest) -> ir.Table:
-        from pilotage.kpi.dimensions import from_utc_timestamp
-
         preds = []
         window = utc_window(request)
         if window is not None:  # a cheap UTC pre-filter the engine can push down
             preds += [t._ts >= window[0], t._ts < window[1]]
         if request.start is not None or request.end is not None:
-            local_day = from_utc_timestamp(t._ts, self.time_zone).date()
+            local_day = _local_time(t, self.time_zone).date()
             if request.start is not None:
                 preds.append(local_day >= request.start)
             if request.end is not None:
@@ -421,6 +425,34 @@ def utc_window(request: KpiRequest) -> sources.Window:
     high = dt.datetime.combine(request.end or dt.date(2999, 12, 31), dt.time()) + \
         dt.timedelta(days=1, hours=15)
     return (low, high)
+
+
+def _local_time(t: ir.Table, time_zone: str) -> ir.TimestampValue:
+    """The row's time in the site's time zone (computed once per part as ``_local``)."""
+    return t._local if "_local" in t.columns else from_utc_timestamp(t._ts, time_zone)
+
+
+def _join_parts(parts: list[ir.Table]) -> ir.Table:
+    """The parts (one row per group key each) side by side: the union of their key sets,
+    then each part left-joined on it. Keys match NULL to NULL (a contact without advisor
+    is its own group), hence ``identical_to`` (IS NOT DISTINCT FROM / ``<=>``)."""
+    if len(parts) == 1:
+        return parts[0]
+    keys = [c for c in parts[0].columns if not c.startswith("m_")]
+    if not keys:  # one row per part: put them side by side
+        out = parts[0]
+        for part in parts[1:]:
+            out = out.cross_join(part)
+        return out
+    key_set = ibis.union(*(p.select(*keys) for p in parts), distinct=True)
+    joined = key_set
+    measures: list[str] = []
+    for i, part in enumerate(parts):
+        renamed = part.rename({f"_k{i}_{k}": k for k in keys})
+        joined = joined.left_join(renamed, [key_set[k].identical_to(renamed[f"_k{i}_{k}"])
+                                            for k in keys])
+        measures += [c for c in part.columns if c.startswith("m_")]
+    return joined.select(*keys, *measures)
 
 
 def _minutes(hhmm: ir.StringValue) -> ir.IntegerValue:

@@ -62,10 +62,13 @@ DUCKDB_MACROS = (
 )
 
 
-def time_key(ts: ir.TimestampValue, grain: Grain, time_zone: str) -> dict[str, ir.Value]:
+def time_key(ts: ir.TimestampValue, grain: Grain, time_zone: str,
+             local: ir.TimestampValue | None = None) -> dict[str, ir.Value]:
     """Group-by keys for ``grain``: a local start timestamp and, for sub-day grains, the
-    UTC offset in minutes (so the repeated hour of a 25-hour day stays two intervals)."""
-    local = from_utc_timestamp(ts, time_zone)
+    UTC offset in minutes (so the repeated hour of a 25-hour day stays two intervals).
+    ``local`` is ``ts`` in ``time_zone`` when the caller has already computed it."""
+    if local is None:
+        local = from_utc_timestamp(ts, time_zone)
     day = local.date()
     keys: dict[str, ir.Value]
     if grain in (Grain.INTERVAL15, Grain.INTERVAL30, Grain.HOUR):

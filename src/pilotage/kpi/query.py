@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,11 +10,18 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pilotage.kpi.compiler import VOLUME_SUFFIX, Compiler, KpiRequest, ResolvedKpi, resolve
 from pilotage.kpi.definitions import Catalogue, load_catalogue
-from pilotage.kpi.dimensions import TIME_DIMENSIONS, Grain, check_dimensions, time_label
-from pilotage.kpi.engine import backend_for
+from pilotage.kpi.dimensions import (
+    TIME_DIMENSIONS,
+    Grain,
+    check_dimensions,
+    from_utc_timestamp,
+    time_label,
+)
+from pilotage.kpi.engine import backend_for, run_sql
 from pilotage.store import Workspace
 
 
@@ -27,6 +34,33 @@ class KpiResult:
     sql: str
 
 
+@dataclass(frozen=True)
+class CompiledRequest:
+    """A request compiled once: the SQL the engine runs and the Arrow schema of its rows."""
+
+    sql: str
+    schema: pa.Schema
+
+
+# (engine dialect, workspace, catalogue digest, time zone, request key) -> compiled request
+# (the SQL names the workspace's tables, qualified by its database on DuckDB); building
+# and rendering the Ibis expression of the whole catalogue costs about a second, running the
+# SQL of a small center milliseconds: a process asks each distinct request's SQL once.
+_compiled: dict[tuple[str, str, str, str, str], CompiledRequest] = {}
+_COMPILED_MAX = 512
+
+
+def catalogue_digest(catalogue: Catalogue) -> str:
+    """Changes with any definition, measure or parameter of the catalogue."""
+    return hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest()[:16]
+
+
+def request_key(request: KpiRequest) -> str:
+    return repr((request.kpis, request.by, request.start, request.end, request.where,
+                 sorted((k, repr(v)) for k, v in request.params.items()),
+                 request.business_hours, request.with_volume))
+
+
 class KpiSession:
     """Several KPI queries on one engine connection (opening one costs ~0.1–5 s)."""
 
@@ -34,15 +68,28 @@ class KpiSession:
         self.workspace = workspace
         self.backend = backend
         self.catalogue = catalogue
+        self._digest = catalogue_digest(catalogue)
+
+    def compile(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> CompiledRequest:
+        key = (self.backend.name, str(self.workspace.root), self._digest,
+               self.workspace.config.time_zone, request_key(request))
+        compiled = _compiled.get(key)
+        if compiled is None:
+            compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
+            expr = compiler.expression(request, resolved)
+            compiled = CompiledRequest(str(self.backend.compile(expr)),
+                                       expr.schema().to_pyarrow())
+            if len(_compiled) >= _COMPILED_MAX:
+                _compiled.pop(next(iter(_compiled)))
+            _compiled[key] = compiled
+        return compiled
 
     def compute(self, request: KpiRequest) -> KpiResult:
         check_dimensions(request.by)
         resolved = resolve(self.catalogue, request)
-        compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
-        expr = compiler.expression(request, resolved)
-        sql = str(ibis.to_sql(expr, dialect=self.backend.name))
-        frame = self.backend.execute(expr)
-        return KpiResult(_present(frame, request), tuple(resolved), sql)
+        compiled = self.compile(request, resolved)
+        table = run_sql(self.backend, compiled.sql, compiled.schema)
+        return KpiResult(_present(table, request), tuple(resolved), compiled.sql)
 
 
 @contextmanager
@@ -89,12 +136,14 @@ def drill(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") 
                 ts = t[inst.time[0]]
                 for extra in inst.time[1:]:
                     ts = ts.fill_null(t[extra])
-                t = compiler.add_org(t.mutate(_ts=ts), dims, ts)
+                t = t.mutate(_ts=ts)
+                t = t.mutate(_local=from_utc_timestamp(t._ts, workspace.config.time_zone))
+                t = compiler.add_org(t, dims, t._local)
                 t = compiler.filter(t, request)
                 measure = catalogue.measure(inst.measure)
                 for column, cond in measure.where.items():
                     t = t.filter(compiler.condition(t, column, cond, dict(inst.params)))
-                frame = backend.to_pyarrow(t.drop("_ts"))
+                frame = backend.to_pyarrow(t.drop("_ts", "_local"))
                 n = frame.num_rows
                 frame = frame.append_column("kpi", pa.array([resolved.kpi.id] * n))
                 frame = frame.append_column("kpi_version",
@@ -106,52 +155,64 @@ def drill(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") 
     return pa.concat_tables(parts, promote_options="permissive")
 
 
-def _present(frame: Any, request: KpiRequest) -> pa.Table:
+def _present(table: pa.Table, request: KpiRequest) -> pa.Table:
     """Rows in time order (the UTC instant for sub-day grains, so the repeated hour of a
-    25-hour day comes out in the order it happened), then by the other dimensions."""
+    25-hour day comes out in the order it happened), then by the other dimensions (no
+    value last); time keys as labels. Arrow throughout: a year of agent × day is 10⁵–10⁶
+    rows, which Python objects would make slow and large."""
     grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
-    records = frame.to_dict("records")
-    offsets = "_offset_min" in frame.columns
-
-    def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
-        key: list[Any] = []
-        for dim in request.by:
-            if dim in TIME_DIMENSIONS:
-                moment = _py(row["_t"])
-                if offsets:
-                    moment = moment - dt.timedelta(minutes=int(row["_offset_min"]))
-                key.append((0, moment))
-            else:
-                value = _clean(row[dim])
-                key.append((1, "") if value is None else (0, str(value)))
-        return tuple(key)
-
-    records.sort(key=sort_key)
-    columns: dict[str, list[Any]] = {}
+    offsets = table.column("_offset_min") if "_offset_min" in table.column_names else None
+    sort_columns: dict[str, pa.Array] = {}
+    columns: dict[str, pa.Array] = {}
     for dim in request.by:
         if dim in TIME_DIMENSIONS:
             assert grain is not None
-            columns[dim] = [time_label(_py(r["_t"]), int(r["_offset_min"]) if offsets else None,
-                                       grain) for r in records]
+            instant = _instant(table.column("_t"), offsets)
+            sort_columns[dim] = instant
+            columns[dim] = _labels(table.column("_t"), offsets, instant, grain)
         else:
-            columns[dim] = [None if _clean(r[dim]) is None else str(r[dim]) for r in records]
+            sort_columns[dim] = columns[dim] = table.column(dim).cast(pa.string())
     for kpi_id in request.kpis:
         for name in (kpi_id, f"{kpi_id}{VOLUME_SUFFIX}"):
-            if name in frame.columns:
-                columns[name] = [_number(r[name]) for r in records]
-    return pa.table(columns) if columns else pa.table({})
+            if name in table.column_names:
+                columns[name] = _no_nan(table.column(name))
+    if not columns:
+        return pa.table({})
+    out = pa.table(columns)
+    if sort_columns and out.num_rows > 1:
+        keys = pa.table(sort_columns)
+        order = pc.sort_indices(keys, sort_keys=[(k, "ascending", "at_end")
+                                                 for k in sort_columns])
+        out = out.take(order)
+    return out
 
 
-def _clean(value: Any) -> Any:
-    return None if value is None or value != value else value
+def _instant(t: pa.ChunkedArray, offsets: pa.ChunkedArray | None) -> pa.ChunkedArray:
+    """The sort key of a time key: its UTC instant (µs) for sub-day grains, else itself."""
+    if offsets is None:
+        return t
+    micros = pc.cast(t.cast(pa.timestamp("us")), pa.int64())
+    return pc.subtract(micros, pc.multiply(offsets.cast(pa.int64()), 60_000_000))
 
 
-def _number(value: Any) -> Any:
-    value = _clean(value)
-    if value is None:
-        return None
-    return value.item() if hasattr(value, "item") else value
+def _labels(t: pa.ChunkedArray, offsets: pa.ChunkedArray | None, instant: pa.ChunkedArray,
+            grain: Grain) -> pa.ChunkedArray:
+    """``time_label`` of each key, computed once per distinct key (a year has ~17,500
+    half-hours) and spread back with ``take``."""
+    code = instant if offsets is not None else t
+    distinct = pc.unique(code)
+    first = pc.index_in(distinct, value_set=code)  # a row holding each distinct key
+    values = t.take(first).to_pylist()
+    offset_values = offsets.take(first).to_pylist() if offsets is not None else None
+    labels = pa.array([
+        None if value is None else time_label(
+            value, None if offset_values is None else int(offset_values[i]), grain)
+        for i, value in enumerate(values)], pa.string())
+    return labels.take(pc.index_in(code, value_set=distinct))
 
 
-def _py(value: Any) -> Any:
-    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+def _no_nan(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A missing float value is NULL, never NaN."""
+    if pa.types.is_floating(column.type):
+        return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+    return column

@@ -40,6 +40,8 @@ ADHERENCE_CATEGORIES = {
     "meeting": ("meeting",), "coaching": ("coaching",),
 }
 NOON = ibis.interval(hours=12)
+DAY = ibis.interval(days=1)
+HOUR = ibis.interval(hours=1)
 
 
 def _duration_s(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
@@ -63,19 +65,35 @@ def adherence(table: Callable[[str], ir.Table], window: Window = None) -> ir.Tab
         states = states.filter((states.start_at >= window[0] - dt.timedelta(days=1))
                                & (states.start_at < window[1]))
     s = s.mutate(scheduled_s=_duration_s(s.start_at, s.end_at), _row=ibis.row_number())
-    categories = ibis.memtable({
-        "_activity": [a for a, states in ADHERENCE_CATEGORIES.items() for _ in states],
-        "_state": [st for states in ADHERENCE_CATEGORIES.values() for st in states]})
     a = states.filter(states.state != "logged_in")
     a = a.select(_adv=a.advisor_id, _state=a.state, _a_start=a.start_at, _a_end=a.end_at)
-    pairs = s.select("_row", "advisor_id", "activity", "start_at", "end_at").join(
-        categories, ibis._.activity == categories._activity)
+    # each scheduled activity once per agent state that satisfies it (an expression, not a
+    # memtable: the compiled SQL then runs as it is on every engine)
+    satisfying = ibis.cases(*((s.activity == activity, ibis.literal(list(states),
+                                                                    type="array<string>"))
+                              for activity, states in ADHERENCE_CATEGORIES.items()),
+                            else_=ibis.literal([], type="array<string>"))
+    pairs = s.select("_row", "advisor_id", "activity", "start_at", "end_at",
+                     _state=satisfying.unnest())
+    # Overlaps are searched per (advisor, state, UTC day): each interval is listed once per
+    # day it touches and each overlap is clipped to that day, so a pair spanning midnight
+    # adds its two pieces. A join on the advisor alone would pair every state of a year with
+    # every schedule of that year (hours on a 10-million-contact center).
+    pairs = pairs.mutate(_day=ibis.range(pairs.start_at.truncate("D"), pairs.end_at,
+                                         DAY).unnest())
+    horizon = s.end_at.max().as_scalar()  # an open state: until the last schedule ends
+    a = a.mutate(_day=ibis.range(a._a_start.truncate("D"), a._a_end.fill_null(horizon),
+                                 DAY).unnest())
+    a = a.rename(_a_day="_day")
     joined = pairs.join(a, (pairs.advisor_id == a._adv) & (pairs._state == a._state)
+                        & (pairs._day == a._a_day)
                         & (a._a_start < pairs.end_at) & (a._a_end.isnull()
                                                          | (a._a_end > pairs.start_at)))
-    overlap_start = ibis.greatest(joined.start_at, joined._a_start)
-    overlap_end = ibis.least(joined.end_at, joined._a_end.fill_null(joined.end_at))
-    overlaps = joined.mutate(_overlap=_duration_s(overlap_start, overlap_end)).group_by(
+    overlap_start = ibis.greatest(joined.start_at, joined._a_start, joined._day)
+    overlap_end = ibis.least(joined.end_at, joined._a_end.fill_null(joined.end_at),
+                             joined._day + DAY)
+    overlaps = joined.mutate(_overlap=ibis.greatest(
+        _duration_s(overlap_start, overlap_end), 0.0)).group_by(
         _o_row=ibis._._row).aggregate(in_adherence_s=ibis._._overlap.sum())
     out = s.left_join(overlaps, s._row == overlaps._o_row)
     return out.select("advisor_id", "start_at", "activity", "queue_id", "scheduled_s",
@@ -121,7 +139,12 @@ def forecast_accuracy(table: Callable[[str], ir.Table]) -> ir.Table:
     c = c.select(_q=c.queue_id, _at=c.offered_at,
                  _handled=c.outcome.isin(["answered", "transferred"]),
                  _handle_s=c.talk_s.fill_null(0) + c.hold_s.fill_null(0) + c.acw_s.fill_null(0))
-    j = f.left_join(c, (f.queue_id == c._q) & (c._at >= f.interval_start) & (c._at < f._end))
+    # matched per (queue, UTC hour): a forecast interval is listed once per hour it touches,
+    # a contact falls in one hour, so each (interval, contact) pair meets exactly once
+    f = f.mutate(_hour=ibis.range(f.interval_start.truncate("h"), f._end, HOUR).unnest())
+    c = c.mutate(_c_hour=c._at.truncate("h"))
+    j = f.left_join(c, (f.queue_id == c._q) & (f._hour == c._c_hour)
+                    & (c._at >= f.interval_start) & (c._at < f._end))
     actual = j.group_by("queue_id", "interval_start", "volume", "aht_s").aggregate(
         actual_volume=j._at.count(),
         handled=j.count(where=j._handled),
