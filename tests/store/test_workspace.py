@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pilotage.errors import InternalError, WorkspaceError
+from pilotage.errors import InputError, InternalError, WorkspaceError
 from pilotage.store import Batch, Workspace
 from pilotage.store.batch import QUARANTINE_SCHEMA
 
@@ -165,3 +165,27 @@ def test_a_batch_of_distinct_keys_inserts_every_row(
         workspace: Workspace) -> None:
     report = workspace.commit(_batch(["c1", "c2", "c3"]))
     assert (report.inserted["contacts"], report.duplicates["contacts"]) == (3, 0)
+
+
+def test_a_value_outside_a_closed_vocabulary_is_refused_and_nothing_is_loaded(
+        workspace: Workspace) -> None:
+    # docs/data-model.md: queues.channel is one of voice, email, chat, sms, social, letter
+    queues = pa.table({"queue_id": ["Q1", "Q2"], "channel": ["voice", "phone"],
+                       "direction": ["inbound", "inbound"]})
+    with pytest.raises(InputError, match="table queues: a row breaks the data model") as err:
+        workspace.commit(Batch("queues.csv", "v" * 64, "test", {"queues": queues}, 2, 2,
+                               keys_unique=True))
+    assert "channel" in str(err.value)
+    with workspace.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM queues").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM loads").fetchone() == (0,)
+
+
+def test_a_key_column_the_batch_does_not_carry_counts_as_null_for_duplicates(
+        workspace: Workspace) -> None:
+    # public_holidays is keyed on (day, site_id); a batch without site_id means "every site"
+    holidays = pa.table({"day": [dt.date(2026, 12, 25), dt.date(2026, 12, 25),
+                                 dt.date(2027, 1, 1)], "name": ["Noël", "Noël", "Jour de l'an"]})
+    report = workspace.commit(Batch("holidays.csv", "h" * 64, "test",
+                                    {"public_holidays": holidays}, 3, 3))
+    assert (report.inserted["public_holidays"], report.duplicates["public_holidays"]) == (2, 1)

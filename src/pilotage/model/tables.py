@@ -79,9 +79,18 @@ class TableSpec:
                           for c in self.columns])
 
     def ddl(self) -> str:
-        cols = [f'"{c.name}" {c.sql_type}{" NOT NULL" if c.required else ""}'
+        """``CREATE TABLE``: required columns NOT NULL, closed vocabularies CHECKed (the last
+        guard: ingestion quarantines such values before they get here)."""
+        cols = [f'"{c.name}" {c.sql_type}{" NOT NULL" if c.required else ""}{_check(c)}'
                 for c in self.columns]
         return f'CREATE TABLE IF NOT EXISTS "{self.name}" ({", ".join(cols)})'
+
+
+def _check(column: Column) -> str:
+    if column.vocabulary is None:
+        return ""
+    allowed = ", ".join("'" + v.value.replace("'", "''") + "'" for v in column.vocabulary)
+    return f' CHECK ("{column.name}" IN ({allowed}))'
 
 
 def C(name: str, sql_type: str, meaning: str, french: str, unit: str = "",

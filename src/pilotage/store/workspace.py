@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pilotage.errors import InternalError, WorkspaceError
+from pilotage.errors import InputError, InternalError, WorkspaceError
 from pilotage.ingest.pseudonym import Pseudonymizer
 from pilotage.model.tables import ALL_TABLES, TABLES, TableSpec
 from pilotage.model.time_zone import TimeZoneName
@@ -195,8 +195,15 @@ class Workspace:
                     spec = TABLES.get(name)
                     if spec is None:
                         raise InternalError(f"batch names unknown table {name!r}")
-                    inserted[name], duplicates[name] = _insert(con, spec, rows, load_id,
-                                                               batch.keys_unique)
+                    try:
+                        inserted[name], duplicates[name] = _insert(con, spec, rows, load_id,
+                                                                   batch.keys_unique)
+                    except duckdb.ConstraintException as exc:
+                        raise InputError(
+                            f"{batch.source_path}: table {name}: a row breaks the data model "
+                            f"({exc}); nothing was loaded",
+                            hint="closed vocabularies and required columns are listed in "
+                                 "docs/data-model.md") from exc
                     _fault_point(f"after:{name}")
                 quarantine = batch.quarantine.cast(QUARANTINE_SCHEMA)
                 con.register("_pilotage_quarantine", quarantine)
@@ -259,6 +266,10 @@ def _unique(con: duckdb.DuckDBPyConnection, view: str, rows: pa.Table,
     """Whether no two rows of ``rows`` (registered as ``view``) share a key, NULL equal to
     NULL as in a PARTITION BY: then the in-batch de-duplication (a window over every row,
     the dearest step of a load) is skipped. A count of distinct keys costs far less."""
+    # a key column the batch does not carry is NULL on every row: equal everywhere
+    key = tuple(k for k in key if k in rows.column_names)
+    if not key:
+        return rows.num_rows <= 1
     if len(key) == 1:
         column = rows.column(key[0])
         if column.null_count > 1:
