@@ -7,8 +7,9 @@ Two stages:
    costs under the labour rules: by default the decomposition of
    :func:`pilotage.wfm.assignment.solve_decomposed` (aggregate tours model, then advisors), or
    the per-advisor MILP :func:`pilotage.wfm.roster.solve_roster` (HiGHS).
-2. :func:`place_breaks` moves each lunch within its window and puts each 15-minute break where
-   planned coverage has the most to spare.
+2. :func:`place_breaks` moves each lunch within its window and places each 15-minute break so
+   that, per day and skill, coverage costs the least (a small HiGHS model,
+   :mod:`pilotage.wfm.break_placement`; the greedy placement is kept when no worse).
 
 :func:`build_schedule` never raises for "no perfect schedule": it returns a
 :class:`ScheduleResult` whose ``status`` is ``partial`` with the uncovered intervals and the
