@@ -21,18 +21,23 @@ from pilotage.kpi import KpiRequest, compute
 from pilotage.model.vocabulary import ScheduleActivity
 from pilotage.store import Workspace
 from pilotage.store.batch import Batch
+from pilotage.wfm.break_placement import Placement, placement_breaches
 from pilotage.wfm.labour_rules import LabourRule, LabourRules
+from pilotage.wfm.roster import RosterSolution
 from pilotage.wfm.scheduling import (
+    Activity,
     Advisor,
     Requirement,
     ScheduleResult,
     ScheduleStatus,
+    ShiftAssignment,
     build_schedule,
+    place_breaks,
     read_advisors_csv,
     read_requirements_csv,
     write_schedule,
 )
-from pilotage.wfm.shifts import SLOTS_PER_DAY, ShiftCatalogue, ShiftLength
+from pilotage.wfm.shifts import SLOTS_PER_DAY, ShiftCatalogue, ShiftLength, ShiftTemplate
 
 MONDAY = dt.date(2026, 3, 2)  # a Monday; Europe/Paris is UTC+1 until 2026-03-29
 MORNING = ShiftCatalogue(open_min=8 * 60, close_min=12 * 60, part_time=(ShiftLength(4.0),))
@@ -444,3 +449,72 @@ def test_decomposition_matches_the_per_advisor_optimum_when_daily_rest_binds() -
     one = _problem(req, (Advisor("F0", 35.0),), catalogue, LabourRules(), Costs())
     assert solve_decomposed(one, time_limit_s=60).dual_bound < solve_roster(
         one, time_limit_s=60, mip_rel_gap=0.0).objective - 1.0
+
+
+def _placements(assignments: tuple[ShiftAssignment, ...], catalogue: ShiftCatalogue
+                ) -> list[tuple[ShiftTemplate, Placement]]:
+    """Each assignment's template and its lunch and break starts (local minutes)."""
+    templates = {(t.name, t.worked_h): t for t in catalogue.templates()}
+    out = []
+    for s in assignments:
+        def minute(a: Activity) -> int:
+            return a.start_local.hour * 60 + a.start_local.minute
+        lunch = [minute(a) for a in s.activities if a.activity is ScheduleActivity.LUNCH]
+        breaks = sorted(minute(a) for a in s.activities if a.activity is ScheduleActivity.BREAK)
+        out.append((templates[s.template, s.worked_h],
+                    Placement(lunch[0] if lunch else None, tuple(breaks))))
+    return out
+
+
+def test_busy_schedule_breaks_no_break_rule(busy: tuple) -> None:
+    result, _, _ = busy
+    placed = _placements(result.assignments, ShiftCatalogue())
+    assert placed
+    for template, placement in placed:
+        assert placement_breaches(template, placement) == ()
+        assert len(placement.breaks_min) == template.breaks  # no break left out here
+
+
+def test_optimised_placement_moves_a_break_out_of_an_undercovered_interval() -> None:
+    # one full-time shift 08:00-16:00 (7 h worked, 1 h lunch, two breaks): lunch window
+    # 10:30-12:00 (canonical 11:00), break 1 window 09:00-11:00, break 2 window 12:45-14:45
+    # (ShiftTemplate.lunch_window / break_windows). Required: 1 agent 08:00-16:00 except
+    # 0.5 at 10:30-11:00 (slot 21) and 0 at 11:00-13:30 (slots 22-26).
+    catalogue = ShiftCatalogue(open_min=8 * 60, close_min=16 * 60, part_time=())
+    template = next(t for t in catalogue.templates() if t.start_min == 8 * 60)
+    req = _requirement(1, 1.0, 16, 32, days=range(1))
+    req.agents[0, 21, 0] = 0.5
+    req.agents[0, 22:27, 0] = 0.0
+    sol = RosterSolution(
+        found=True, optimal=True, message="", objective=0.0, dual_bound=0.0, gap=0.0,
+        seconds=0.0, variables=0, integer_variables=0, constraints=0, nonzeros=0,
+        shift_advisor=np.array([0]), shift_day=np.array([0]),
+        shift_template=np.array([catalogue.templates().index(template)]),
+        shift_group=np.array([0]), under=np.zeros_like(req.agents),
+        over=np.zeros_like(req.agents), shortfall_h=np.zeros((1, 1)))
+    advisors = (Advisor("F1", 35.0),)
+    # greedy: lunches at 11:00, 11:30 and 12:00 all leave 1 agent to spare (10:30 only 0.5), so
+    # the tie goes to the canonical 11:00; break 1 must then start by 10:15 (30 min before
+    # lunch), all in intervals needing 1 agent: it takes 09:00, half an agent short there
+    greedy, greedy_planned = place_breaks(req, advisors, catalogue.templates(), sol,
+                                          optimise=False)
+    # optimised: lunch 11:30-12:30, break 1 at 10:30 (the interval needing 0.5), break 2 at
+    # 13:00 (needing 0): nothing short
+    best, best_planned = place_breaks(req, advisors, catalogue.templates(), sol)
+    (g_template, g_place), = _placements(greedy, catalogue)
+    (b_template, b_place), = _placements(best, catalogue)
+    assert g_place == Placement(11 * 60, (9 * 60, 12 * 60 + 45))
+    assert greedy_planned[0, 18, 0] == 0.5  # 09:00-09:30: 1 required
+    under_h = np.clip(req.agents - greedy_planned, 0, None).sum() * 0.5
+    assert under_h == pytest.approx(0.25)
+    # the only placement with nothing short: lunch 11:30 (12:00 pushes break 2 to 13:30 or
+    # later, needing 1; 10:30 takes the agent off 10:30-11:00, needing 0.5), break 1 in
+    # 10:30-11:00, break 2 in 13:00-13:30
+    assert b_place.lunch_min == 11 * 60 + 30
+    assert b_place.breaks_min[0] in (10 * 60 + 30, 10 * 60 + 45)
+    assert b_place.breaks_min[1] in (13 * 60, 13 * 60 + 15)
+    assert np.clip(req.agents - best_planned, 0, None).sum() == 0.0
+    assert best_planned.sum() == pytest.approx(greedy_planned.sum())  # same time on work
+    for tpl, place in ((g_template, g_place), (b_template, b_place)):
+        assert tpl == template
+        assert placement_breaches(tpl, place) == ()

@@ -7,8 +7,9 @@ Two stages:
    costs under the labour rules: by default the decomposition of
    :func:`pilotage.wfm.assignment.solve_decomposed` (aggregate tours model, then advisors), or
    the per-advisor MILP :func:`pilotage.wfm.roster.solve_roster` (HiGHS).
-2. :func:`place_breaks` moves each lunch within its window and puts each 15-minute break where
-   planned coverage has the most to spare.
+2. :func:`place_breaks` moves each lunch within its window and places each 15-minute break so
+   that, per day and skill, coverage costs the least (a small HiGHS model,
+   :mod:`pilotage.wfm.break_placement`; the greedy placement is kept when no worse).
 
 :func:`build_schedule` never raises for "no perfect schedule": it returns a
 :class:`ScheduleResult` whose ``status`` is ``partial`` with the uncovered intervals and the
@@ -37,6 +38,7 @@ from pilotage.model.vocabulary import ScheduleActivity
 from pilotage.store import Workspace
 from pilotage.store.batch import Batch, LoadReport
 from pilotage.wfm.assignment import solve_decomposed
+from pilotage.wfm.break_placement import greedy_placement, optimal_placement, planned_with
 from pilotage.wfm.labour_rules import LabourRule, LabourRules
 from pilotage.wfm.roster import (
     Costs,
@@ -319,7 +321,7 @@ def build_schedule(requirement: Requirement, advisors: Sequence[Advisor], *,
         return ScheduleResult(ScheduleStatus.NO_SOLUTION, (), uncovered, binding,
                               _summary(requirement.agents, planned), report, version, planned,
                               requirement)
-    assignments, planned = place_breaks(requirement, advisors, templates, sol)
+    assignments, planned = place_breaks(requirement, advisors, templates, sol, costs=costs)
     uncovered = _uncovered(requirement, planned, advisors, templates, sol)
     binding = _diagnose(problem, requirement, advisors, sol, uncovered, rules, diagnose,
                         time_limit_s)
@@ -355,55 +357,19 @@ def _version(requirement: Requirement, advisors: Sequence[Advisor]) -> str:
 
 # ---------------------------------------------------------------------------- stage 2
 def place_breaks(requirement: Requirement, advisors: Sequence[Advisor],
-                 templates: Sequence[ShiftTemplate],
-                 sol: RosterSolution) -> tuple[tuple[ShiftAssignment, ...], FloatArray]:
-    """Lunch and breaks of each chosen shift, greedily where coverage has the most to spare
-    (shifts in start order; ties go to the canonical lunch and the earliest break). Returns the
-    assignments and the agents on work per (day, slot, skill)."""
-    planned = np.zeros_like(requirement.agents)
-    order = np.lexsort((sol.shift_advisor,
-                        np.array([templates[s].start_min for s in sol.shift_template]),
-                        sol.shift_day))
-    for k in order:
-        t = templates[sol.shift_template[k]]
-        planned[sol.shift_day[k], t.first_slot:t.first_slot + t.slots, sol.shift_group[k]] += 1
+                 templates: Sequence[ShiftTemplate], sol: RosterSolution, *,
+                 costs: Costs | None = None, optimise: bool = True,
+                 time_limit_s: float = 1.0) -> tuple[tuple[ShiftAssignment, ...], FloatArray]:
+    """Lunch and breaks of each chosen shift: per day and skill the placement of least
+    coverage cost (:func:`pilotage.wfm.break_placement.optimal_placement`, HiGHS with
+    ``time_limit_s`` per day and skill, never worse than the greedy one), or with
+    ``optimise=False`` the greedy placement alone (shifts in start order, where coverage has the
+    most to spare). Returns the assignments and the agents on work per (day, slot, skill)."""
     req = requirement.agents
-    placed: list[tuple[int, int | None, list[int]]] = []  # (k, lunch start, break starts)
-    for k in order:
-        d, q = int(sol.shift_day[k]), int(sol.shift_group[k])
-        t = templates[sol.shift_template[k]]
-        lunch: int | None = None
-        if t.lunch_min:
-            lo, hi = t.lunch_window()
-            n = t.lunch_min // SLOT_MIN
-            canonical = t.canonical_lunch_min()
-            best: tuple[float, int] | None = None
-            for start in range(lo, hi + 1, SLOT_MIN):
-                p = start // SLOT_MIN
-                spare = float(np.min(planned[d, p:p + n, q] - req[d, p:p + n, q]))
-                key = (spare, -abs(start - canonical))
-                if best is None or key > (best[0], -abs(best[1] - canonical)):
-                    best = (spare, start)
-            assert best is not None
-            lunch = best[1]
-            planned[d, lunch // SLOT_MIN:lunch // SLOT_MIN + n, q] -= 1
-        breaks: list[int] = []
-        for lo, hi in t.break_windows():
-            choice: tuple[float, int] | None = None
-            for start in range(lo, hi + 1, BREAK_MIN):
-                if lunch is not None and start + BREAK_MIN + 30 > lunch \
-                        and start < lunch + t.lunch_min + 30:
-                    continue  # not during, nor within 30 min of, the lunch
-                if any(abs(start - b) < 60 for b in breaks):
-                    continue
-                p = start // SLOT_MIN
-                spare = float(planned[d, p, q] - req[d, p, q])
-                if choice is None or spare > choice[0]:
-                    choice = (spare, start)
-            if choice is not None:
-                breaks.append(choice[1])
-                planned[d, choice[1] // SLOT_MIN, q] -= BREAK_MIN / SLOT_MIN
-        placed.append((int(k), lunch, breaks))
+    chosen = (optimal_placement(req, templates, sol, costs, time_limit_s=time_limit_s)
+              if optimise else greedy_placement(req, templates, sol))
+    planned = planned_with(req.shape, templates, sol, chosen)
+    placed = [(k, p.lunch_min, list(p.breaks_min)) for k, p in chosen.items()]
     assignments = []
     for k, lunch, breaks in placed:
         adv = advisors[int(sol.shift_advisor[k])]

@@ -6,8 +6,9 @@ breaks are paid and part of the worked time). A shift never crosses local midnig
 
 For the assignment model (stage 1) a template covers each slot of its presence with one agent,
 except the lunch at its canonical start; the placement stage (stage 2,
-:func:`pilotage.wfm.scheduling.place_breaks`) then moves the lunch within its window and puts
-each 15-minute break where coverage has the most to spare.
+:func:`pilotage.wfm.scheduling.place_breaks`) then chooses each lunch within its window and
+each 15-minute break in its window at the least coverage cost
+(:mod:`pilotage.wfm.break_placement`).
 """
 
 from __future__ import annotations
