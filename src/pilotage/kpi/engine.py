@@ -38,6 +38,8 @@ def duckdb_backend(workspace: Workspace) -> Iterator[Any]:
         _spill_to_temp(backend)
         # KPI rows are sorted after the query: DuckDB need not keep insertion order
         backend.raw_sql("SET preserve_insertion_order = false")
+        # the command shows its own (Rich) progress; DuckDB's would interleave on stderr
+        backend.raw_sql("SET enable_progress_bar = false")
         for macro in DUCKDB_MACROS:
             backend.raw_sql(macro)
         yield backend
