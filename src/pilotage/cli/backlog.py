@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 
 from pilotage.cli.console import console
-from pilotage.cli.options import WorkspaceOption
+from pilotage.cli.options import WorkspaceOption, check_shrinkage
 from pilotage.errors import InputError, ParameterError
 from pilotage.store import Workspace, resolve_workspace_dir
 from pilotage.wfm.backlog import (
@@ -337,9 +337,7 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
             interval_min * 60.0, volume, aht, hours.is_open(starts, interval_min),
             opening_backlog=opening_backlog, opening_backlog_age_s=backlog_age_h * 3600.0)
         mode, cycle_days = "plan", float(days)
-    if not (math.isfinite(shrinkage) and 0.0 <= shrinkage < 1.0):
-        raise ParameterError(f"--shrinkage must be in [0, 1), got {shrinkage!r}",
-                             hint="write 30 % as 0.3")
+    check_shrinkage(shrinkage)
     requirement: WrittenRequirement | None = None
     if agents is not None:
         projection = project_backlog(work, agents, target, max_occupancy=max_occupancy)

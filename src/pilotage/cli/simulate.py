@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +16,7 @@ import typer
 from rich.table import Table
 
 from pilotage.cli.console import console, progress_bar
-from pilotage.cli.options import WorkspaceOption
+from pilotage.cli.options import WorkspaceOption, check_number
 from pilotage.errors import InputError, ParameterError
 from pilotage.store import Workspace, resolve_workspace_dir
 from pilotage.wfm.simulation.erlang_comparison import ErlangComparison, compare_interval
@@ -140,12 +139,12 @@ def simulate_interval(*, volume: float, aht_s: float, agents: int, interval_min:
                       seed: int = 1, handle_law: HandleTimeLaw = HandleTimeLaw.EXPONENTIAL,
                       handle_cv: float = 1.0, engine: Engine = Engine.AUTO) -> ErlangComparison:
     """The function layer of the one-interval mode (validates every option by name)."""
-    _check("--volume", volume, allow_zero=True)
-    _check("--aht-s", aht_s)
-    _check("--interval-min", interval_min)
-    _check("--threshold-s", threshold_s, allow_zero=True)
+    check_number("--volume", volume, allow_zero=True)
+    check_number("--aht-s", aht_s)
+    check_number("--interval-min", interval_min)
+    check_number("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
-        _check("--patience-s", patience_s)
+        check_number("--patience-s", patience_s)
     with progress_bar("simulating") as update:
         return compare_interval(volume, aht_s, agents, interval_min=interval_min,
                                 threshold_s=threshold_s, patience_s=patience_s,
@@ -173,9 +172,9 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
         raise ParameterError("give exactly one of --staffing and --schedule",
                              hint="--staffing PLAN.csv or --schedule VERSION")
     first = first_day(start)
-    _check("--threshold-s", threshold_s, allow_zero=True)
+    check_number("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
-        _check("--patience-s", patience_s)
+        check_number("--patience-s", patience_s)
     ws: Workspace | None = None
     if forecast is not None or schedule is not None:
         ws = Workspace.open(resolve_workspace_dir(workspace))
@@ -334,14 +333,6 @@ def write_intervals_csv(plan: PlanSimulation, path: Path) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror})",
                          hint="check the folder exists and is writable") from None
-
-
-def _check(option: str, value: float, *, allow_zero: bool = False) -> None:
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        bound = "≥ 0" if allow_zero else "> 0"
-        raise ParameterError(f"{option} must be a finite number {bound}, got {value!r}",
-                             hint=f"check {option}")
 
 
 __all__ = ["simulate", "simulate_interval", "simulate_plan"]

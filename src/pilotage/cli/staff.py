@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 
 from pilotage.cli.console import console
-from pilotage.cli.options import WorkspaceOption
+from pilotage.cli.options import WorkspaceOption, check_number, check_shrinkage
 from pilotage.errors import ParameterError
 from pilotage.store import Workspace, resolve_workspace_dir
 from pilotage.wfm.simulation.horizon import (
@@ -121,13 +121,13 @@ def staff_calculation(*, volume: float, aht_s: float, interval_min: float = 30.0
                       patience_s: float | None = None,
                       agents: int | None = None) -> IntervalStaffing:
     """The function layer of ``pilotage staff`` (validates every option by name)."""
-    _positive("--volume", volume, allow_zero=True)
-    _positive("--interval-min", interval_min)
-    _positive("--aht-s", aht_s)
-    _positive("--threshold-s", threshold_s, allow_zero=True)
+    check_number("--volume", volume, allow_zero=True)
+    check_number("--interval-min", interval_min)
+    check_number("--aht-s", aht_s)
+    check_number("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
-        _positive("--patience-s", patience_s)
-    _check_shrinkage(shrinkage)
+        check_number("--patience-s", patience_s)
+    check_shrinkage(shrinkage)
     if agents is not None:
         if agents < 0:
             raise ParameterError(f"--agents must be ≥ 0, got {agents!r}",
@@ -151,10 +151,10 @@ def staff_plan(*, forecast: str | None, volumes: Path | None, start: str | None,
         raise ParameterError("give exactly one of --forecast and --volumes",
                              hint="--forecast SNAPSHOT (workspace) or --volumes FILE.csv")
     first = first_day(start)
-    _positive("--threshold-s", threshold_s, allow_zero=True)
+    check_number("--threshold-s", threshold_s, allow_zero=True)
     if patience_s is not None:
-        _positive("--patience-s", patience_s)
-    _check_shrinkage(shrinkage)
+        check_number("--patience-s", patience_s)
+    check_shrinkage(shrinkage)
     if interval_min != int(interval_min):
         raise ParameterError(f"--interval-min must be whole minutes in plan mode, got "
                              f"{interval_min!r}", hint="use 15, 30 or 60")
@@ -246,17 +246,3 @@ def staffing_table(r: IntervalStaffing) -> Table:
     for name, value in rows:
         table.add_row(name, value)
     return table
-
-
-def _check_shrinkage(shrinkage: float) -> None:
-    if not (math.isfinite(shrinkage) and 0.0 <= shrinkage < 1.0):
-        raise ParameterError(f"--shrinkage must be in [0, 1), got {shrinkage!r}",
-                             hint="write 30 % as 0.3")
-
-
-def _positive(option: str, value: float, *, allow_zero: bool = False) -> None:
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        bound = "≥ 0" if allow_zero else "> 0"
-        raise ParameterError(f"{option} must be a finite number {bound}, got {value!r}",
-                             hint=f"check {option}")

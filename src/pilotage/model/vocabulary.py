@@ -14,6 +14,22 @@ class Channel(StrEnum):
     LETTER = "letter"
 
 
+# Channels whose customers wait on the line in real time: queues of these, inbound, are staffed
+# with Erlang and simulated; written work is a backlog, outbound is paced by the dialler.
+REAL_TIME_CHANNELS = (Channel.VOICE, Channel.CHAT)
+
+
+def is_real_time_queue(channel: str, direction: str) -> bool:
+    """Whether callers of a queue of this channel and direction wait in real time."""
+    return channel in REAL_TIME_CHANNELS and direction == "inbound"
+
+
+def real_time_queue_sql(alias: str) -> str:
+    """SQL predicate of :func:`is_real_time_queue` on the queues table aliased ``alias``."""
+    channels = ", ".join(f"'{c.value}'" for c in REAL_TIME_CHANNELS)
+    return f"({alias}.channel IN ({channels}) AND {alias}.direction = 'inbound')"
+
+
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"

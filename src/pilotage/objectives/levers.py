@@ -29,6 +29,7 @@ import numpy as np
 from pilotage.kpi import KpiRequest
 from pilotage.kpi.compiler import VOLUME_SUFFIX
 from pilotage.kpi.query import KpiSession
+from pilotage.model.vocabulary import real_time_queue_sql
 from pilotage.objectives.model import Level, Objective
 from pilotage.objectives.periods import ReportingPeriod
 from pilotage.wfm.staffing import achieved_metrics
@@ -94,7 +95,7 @@ def _slots(session: KpiSession, objective: Objective, level: Level, unit: str | 
     WITH c AS (
         SELECT c.*, time_bucket(INTERVAL {SLOT_MIN} MINUTE, c.offered_at) AS slot
         FROM contacts c LEFT JOIN queues q ON q.queue_id = c.queue_id
-        WHERE c.direction = 'inbound' AND c.channel IN ('voice', 'chat')
+        WHERE {real_time_queue_sql('c')}
           AND c.outcome <> 'ivr_abandoned' AND c.offered_at >= ? AND c.offered_at < ?
           AND {local_day} BETWEEN ? AND ? AND {scope}
     ),

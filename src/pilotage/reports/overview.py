@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pilotage.kpi import KpiRequest, compute, load_catalogue
 from pilotage.kpi.definitions import Kpi, Unit
+from pilotage.model.vocabulary import is_real_time_queue
 from pilotage.reports import numbers
 from pilotage.store import Workspace
 
@@ -30,10 +31,10 @@ def overview(workspace: Workspace) -> list[OverviewSection]:
                              "ORDER BY 1").fetchall()
     groups = {
         "Appels et chats entrants / Inbound calls and chats": (
-            [q for q, c, d in queues if d == "inbound" and c in ("voice", "chat")],
+            [q for q, c, d in queues if is_real_time_queue(c, d)],
             INBOUND_KPIS),
         "Demandes écrites / Written requests": (
-            [q for q, c, d in queues if d == "inbound" and c not in ("voice", "chat")],
+            [q for q, c, d in queues if d == "inbound" and not is_real_time_queue(c, d)],
             WRITTEN_KPIS),
         "Campagnes sortantes / Outbound campaigns": (
             [q for q, c, d in queues if d == "outbound"], OUTBOUND_KPIS),

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pilotage.errors import InputError, ParameterError
+from pilotage.model.vocabulary import is_real_time_queue, real_time_queue_sql
 from pilotage.store import Workspace
 from pilotage.wfm.reforecast import Level, ReforecastSettings, aht_level, volume_level
 from pilotage.wfm.staffing import StaffingTarget, achieved_metrics, required_agents
@@ -146,7 +147,7 @@ def check_queue(workspace: Workspace, queue_id: str) -> None:
     with workspace.connect(read_only=True) as con:
         kind = con.execute("SELECT channel, direction FROM queues WHERE queue_id = ?",
                            [queue_id]).fetchone()
-    if kind is not None and (kind[0] not in ("voice", "chat") or kind[1] != "inbound"):
+    if kind is not None and not is_real_time_queue(kind[0], kind[1]):
         raise ParameterError(f"queue {queue_id!r} is {kind[1]} {kind[0]}: intraday staffing "
                              "uses Erlang for queues callers wait on (inbound voice, chat)",
                              hint="for written work use pilotage backlog")
@@ -166,7 +167,7 @@ def forecast_queues(workspace: Workspace, day: dt.date) -> tuple[str, ...]:
         rows = con.execute(
             "SELECT DISTINCT f.queue_id FROM forecasts f LEFT JOIN queues q USING (queue_id) "
             "WHERE f.interval_start >= ? AND f.interval_start < ? AND (q.queue_id IS NULL "
-            "OR (q.channel IN ('voice', 'chat') AND q.direction = 'inbound')) ORDER BY 1",
+            f"OR {real_time_queue_sql('q')}) ORDER BY 1",
             [first, last]).fetchall()
     if not rows:
         raise InputError(f"no forecast in the workspace for {day}",
@@ -358,20 +359,28 @@ def read_schedule(workspace: Workspace, queue_id: str, grid: DayGrid,
     return DaySchedule(chosen, tuple(out))
 
 
+def cut_segments(segs: list[Segment], lo: float, hi: float,
+                 activity: str | None) -> list[Segment]:
+    """``segs`` with [lo, hi) replaced by ``activity`` (None: removed), in start order."""
+    out: list[Segment] = []
+    for s in segs:
+        if s.end <= lo or s.start >= hi:
+            out.append(s)
+            continue
+        if s.start < lo:
+            out.append(Segment(s.start, lo, s.activity, s.queue_id))
+        if s.end > hi:
+            out.append(Segment(hi, s.end, s.activity, s.queue_id))
+    if activity is not None:
+        out.append(Segment(lo, hi, activity, None))
+    return sorted(out, key=lambda s: s.start)
+
+
 def _minus_absences(segments: list[Segment],
                     absences: list[tuple[float, float]]) -> list[Segment]:
     out = segments
     for a, b in absences:
-        nxt: list[Segment] = []
-        for s in out:
-            if s.end <= a or s.start >= b:
-                nxt.append(s)
-                continue
-            if s.start < a:
-                nxt.append(Segment(s.start, a, s.activity, s.queue_id))
-            if s.end > b:
-                nxt.append(Segment(b, s.end, s.activity, s.queue_id))
-        out = nxt
+        out = cut_segments(out, a, b, None)
     return out
 
 

@@ -38,7 +38,14 @@ from enum import StrEnum
 import numpy as np
 
 from pilotage.errors import ParameterError
-from pilotage.wfm.intraday import AdvisorDay, DayState, FloatArray, Segment, coverage
+from pilotage.wfm.intraday import (
+    AdvisorDay,
+    DayState,
+    FloatArray,
+    Segment,
+    coverage,
+    cut_segments,
+)
 from pilotage.wfm.staffing import achieved_metrics
 
 _EPS = 1e-9
@@ -213,7 +220,7 @@ class _Planner:
                          and t + length < s.end), None)
             if host is None or host.queue_id not in (self.q, None):
                 continue
-            after = tuple(_merge(_cut(merged, t, t + length, block.activity)))
+            after = tuple(_merge(cut_segments(merged, t, t + length, block.activity)))
             delta = self.cover(a, after) - old
             if not self._into_surplus(delta):
                 continue
@@ -293,7 +300,7 @@ class _Planner:
                     if host is None or host.activity != "work" or host.queue_id not in (self.q,
                                                                                         None):
                         continue
-                    after = tuple(_merge(_cut(list(adv.segments), lo, hi, None)))
+                    after = tuple(_merge(cut_segments(list(adv.segments), lo, hi, None)))
                     delta = self.cover(a, after) - self.cover(a, adv.segments)
                     left = self.agents[k:] + delta[k:]
                     hit = delta[k:] < -_EPS
@@ -376,22 +383,6 @@ def _queue_near(segs: list[Segment], j: int) -> str | None:
         if 0 <= k < len(segs) and segs[k].activity == "work":
             return segs[k].queue_id
     return None
-
-
-def _cut(segs: list[Segment], lo: float, hi: float, activity: str | None) -> list[Segment]:
-    """``segs`` with [lo, hi) replaced by ``activity`` (None: removed)."""
-    out: list[Segment] = []
-    for s in segs:
-        if s.end <= lo or s.start >= hi:
-            out.append(s)
-            continue
-        if s.start < lo:
-            out.append(Segment(s.start, lo, s.activity, s.queue_id))
-        if s.end > hi:
-            out.append(Segment(hi, s.end, s.activity, s.queue_id))
-    if activity is not None:
-        out.append(Segment(lo, hi, activity, None))
-    return sorted(out, key=lambda s: s.start)
 
 
 def _merge(segs: list[Segment]) -> list[Segment]:

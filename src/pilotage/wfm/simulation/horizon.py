@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from pilotage.errors import InputError, ParameterError
 from pilotage.model.time_zone import is_time_zone
-from pilotage.model.vocabulary import ScheduleActivity
+from pilotage.model.vocabulary import ScheduleActivity, real_time_queue_sql
 from pilotage.store import Workspace
 from pilotage.wfm.scheduling import _column, _open_csv
 from pilotage.wfm.simulation.model import (
@@ -167,8 +167,7 @@ def forecast_work(workspace: Workspace, snapshot_id: str, horizon: Horizon) -> O
             "SELECT f.queue_id, f.interval_start, f.interval_min, f.volume, f.aht_s "
             "FROM forecasts f LEFT JOIN queues q USING (queue_id) "
             "WHERE f.snapshot_id = ? AND f.interval_start >= ? AND f.interval_start < ? "
-            "AND (q.queue_id IS NULL OR (q.channel IN ('voice', 'chat') "
-            "AND q.direction = 'inbound')) "
+            f"AND (q.queue_id IS NULL OR {real_time_queue_sql('q')}) "
             "ORDER BY f.queue_id, f.interval_start",
             [snapshot_id, horizon.start_utc, horizon.end_utc]).fetchall()
         if not rows:
