@@ -2,10 +2,12 @@
 
 Plan: each requested KPI resolves to a formula over *measure instances* (a measure with the
 parameter values and time attribution in force). Instances are grouped by source table; each
-table is enriched with the requested dimensions and aggregated once at the requested grain;
-the partial aggregates are unioned and summed per grain; ratios are then the sum of the
-numerator measures over the sum of the denominator measures at that grain (never an average
-of averages). Divisions cast both sides to float64 (integer division on some engines).
+table is enriched with the requested dimensions and aggregated once at the requested grain
+(or rolled up from an aggregate shared by several requests at a finer grain, see
+``pilotage.kpi.rollup``); the partial aggregates are joined on the group keys; ratios are then
+the sum of the numerator measures over the sum of the denominator measures at that grain
+(never an average of averages). Divisions cast both sides to float64 (integer division on
+some engines).
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ class KpiRequest:
     params: Mapping[str, Any] = field(default_factory=dict)  # "kpi.name" -> value
     business_hours: bool = False  # keep only what falls in opening hours, off holidays
     with_volume: bool = False  # add KPI__volume: the denominator (or the count) behind a value
+
+
+def request_key(request: KpiRequest) -> str:
+    """Equal for requests asking the same figures."""
+    return repr((request.kpis, request.by, request.start, request.end, request.where,
+                 sorted((k, repr(v)) for k, v in request.params.items()),
+                 request.business_hours, request.with_volume))
 
 
 def _parameter_names(measure: Measure) -> set[str]:
@@ -279,13 +288,18 @@ class Compiler:
             result = result & test
         return result.fill_null(False)
 
-    def measure_expr(self, t: ir.Table, inst: MeasureInstance) -> ir.Scalar:
-        measure = self.catalogue.measure(inst.measure)
+    def measure_condition(self, t: ir.Table, inst: MeasureInstance) -> ir.BooleanValue | None:
+        """The rows a measure counts or sums (``None``: all of them)."""
         params = dict(inst.params)
         where = None
-        for column, cond in measure.where.items():
+        for column, cond in self.catalogue.measure(inst.measure).where.items():
             test = self.condition(t, column, cond, params)
             where = test if where is None else where & test
+        return where
+
+    def measure_expr(self, t: ir.Table, inst: MeasureInstance) -> ir.Scalar:
+        measure = self.catalogue.measure(inst.measure)
+        where = self.measure_condition(t, inst)
         if measure.aggregate == "count":
             return t.count(where=where) if where is not None else t.count()
         value = t[measure.value[0]].cast("float64").fill_null(0)
@@ -300,47 +314,37 @@ class Compiler:
         return value.sum(where=where).fill_null(0)
 
     # ------------------------------------------------------------------ plan
-    def expression(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> ir.Table:
+    def expression(self, request: KpiRequest, resolved: list[ResolvedKpi],
+                   rolled: Mapping[PartKey, ir.Table] | None = None) -> ir.Table:
         """One grouped aggregate per (source table, time column) carrying all the measures
         read from that table, the small aggregates joined on the group keys, then the KPI
-        values computed from the measures at that grain."""
+        values computed from the measures at that grain.
+
+        ``rolled`` gives parts already aggregated at the request's grain from a finer shared
+        grain (``pilotage.kpi.rollup``); the other parts are aggregated from their source."""
         self.window = utc_window(request)
         dims = set(request.by) | {name for name, _ in request.where}
-        grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
-        groups: dict[tuple[str, tuple[str, ...]], list[MeasureInstance]] = {}
-        for r in resolved:
-            for _, inst in (*r.numerator, *r.denominator, *r.multiplier):
-                bucket = groups.setdefault((inst.table, inst.time), [])
-                if inst not in bucket:
-                    bucket.append(inst)
+        grain = request_grain(request)
         key_names = [b for b in request.by if b not in TIME_DIMENSIONS]
-        parts = [self._part(table_name, time_cols, insts, request, dims, grain, key_names)
-                 for (table_name, time_cols), insts in groups.items()]
-        totals = _join_parts(parts)
-        group_keys = [k for k in totals.columns if not k.startswith("m_")]
-        values = {}
-        for r in resolved:
-            num = _combine(totals, r.numerator)
-            if r.multiplier:
-                num = num.cast("float64") * _combine(totals, r.multiplier).cast("float64")
-            if r.denominator:
-                den = _combine(totals, r.denominator)
-                values[r.kpi.id] = ibis.ifelse(den == 0, ibis.null("float64"),
-                                               num.cast("float64") / den.cast("float64"))
-                if request.with_volume:
-                    values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = den.cast("float64")
-            else:
-                values[r.kpi.id] = num
-                if request.with_volume:
-                    values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = num.cast("float64")
-        return totals.select(*group_keys, **values)
+        parts = []
+        for (table_name, time_cols), insts in measure_groups(resolved).items():
+            part = (rolled or {}).get((table_name, time_cols))
+            if part is None:
+                part = self.part(table_name, time_cols, insts, request, dims, grain, key_names)
+            parts.append(part)
+        return kpi_values(_join_parts(parts), resolved, request)
 
-    def _part(self, table_name: str, time_cols: tuple[str, ...],
-              insts: list[MeasureInstance], request: KpiRequest, dims: set[str],
-              grain: Grain | None, key_names: list[str]) -> ir.Table:
+    def part(self, table_name: str, time_cols: tuple[str, ...],
+             insts: list[MeasureInstance], request: KpiRequest, dims: set[str],
+             grain: Grain | None, key_names: list[str], *,
+             distinct_as_keys: bool = False) -> ir.Table:
         """The measures of one source table at the request's grain: enrichment (queue,
         contact, derived columns), the local time computed once, the team membership joined
-        once, the request's filters, then a single grouped aggregate."""
+        once, the request's filters, then a single grouped aggregate.
+
+        ``distinct_as_keys`` (a part to be rolled up later): a distinct count is not
+        additive, so its values become group keys (``distinct_key``) and the measure counts
+        the rows meeting its condition; the roll-up counts the distinct keys with rows."""
         derived = {column for inst in insts
                    for column in self.catalogue.measure(inst.measure).where
                    if column in self.catalogue.derived}
@@ -361,9 +365,18 @@ class Compiler:
             keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
                          else ibis.null(NULLABLE_STRING))
         t = self.filter(t, request)
-        aggs = {inst.column: self.measure_expr(t, inst).cast(
-            "int64" if self.catalogue.measure(inst.measure).aggregate == "count"
-            else "float64") for inst in insts}
+        aggs: dict[str, ir.Scalar] = {}
+        for inst in insts:
+            measure = self.catalogue.measure(inst.measure)
+            if distinct_as_keys and measure.aggregate == "count_distinct":
+                value = t[measure.value[0]]
+                keys[distinct_key(inst)] = value.cast(value.type().copy(nullable=True))
+                where = self.measure_condition(t, inst)
+                aggs[inst.column] = (t.count(where=where) if where is not None
+                                     else t.count()).cast("int64")
+                continue
+            aggs[inst.column] = self.measure_expr(t, inst).cast(
+                "int64" if measure.aggregate == "count" else "float64")
         return t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
 
     def in_business_hours(self, t: ir.Table) -> ir.Table:
@@ -414,6 +427,52 @@ class Compiler:
             else:
                 preds.append(t[column] == value)
         return t.filter(*preds) if preds else t
+
+
+PartKey = tuple[str, tuple[str, ...]]  # (source table, time columns)
+
+
+def distinct_key(inst: MeasureInstance) -> str:
+    """The group key holding a distinct-count measure's values in a part to be rolled up."""
+    return f"_dv{inst.column[1:]}"
+
+
+def request_grain(request: KpiRequest) -> Grain | None:
+    return next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
+
+
+def measure_groups(resolved: list[ResolvedKpi]) -> dict[PartKey, list[MeasureInstance]]:
+    """The measure instances of the resolved KPIs by (source table, time columns): one
+    grouped aggregate each."""
+    groups: dict[PartKey, list[MeasureInstance]] = {}
+    for r in resolved:
+        for _, inst in (*r.numerator, *r.denominator, *r.multiplier):
+            bucket = groups.setdefault((inst.table, inst.time), [])
+            if inst not in bucket:
+                bucket.append(inst)
+    return groups
+
+
+def kpi_values(totals: ir.Table, resolved: list[ResolvedKpi], request: KpiRequest) -> ir.Table:
+    """The KPI values from the measures summed at the request's grain: numerator over
+    denominator (NULL where the denominator is 0), optionally with the volume behind each."""
+    group_keys = [k for k in totals.columns if not k.startswith("m_")]
+    values = {}
+    for r in resolved:
+        num = _combine(totals, r.numerator)
+        if r.multiplier:
+            num = num.cast("float64") * _combine(totals, r.multiplier).cast("float64")
+        if r.denominator:
+            den = _combine(totals, r.denominator)
+            values[r.kpi.id] = ibis.ifelse(den == 0, ibis.null("float64"),
+                                           num.cast("float64") / den.cast("float64"))
+            if request.with_volume:
+                values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = den.cast("float64")
+        else:
+            values[r.kpi.id] = num
+            if request.with_volume:
+                values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = num.cast("float64")
+    return totals.select(*group_keys, **values)
 
 
 def utc_window(request: KpiRequest) -> sources.Window:

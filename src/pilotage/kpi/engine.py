@@ -74,6 +74,27 @@ def backend_for(workspace: Workspace, engine: str) -> Iterator[Any]:
         raise ParameterError(f"--engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 
+@contextmanager
+def materialised(backend: Any, name: str, expr: Any) -> Iterator[Any]:
+    """``expr`` computed once into a temporary table of the session (a DuckDB temporary
+    table; a cached temporary view on Spark), dropped on exit; yields it as an Ibis table."""
+    sql = str(backend.compile(expr))
+    if backend.name == "duckdb":
+        backend.con.sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
+        drop = f'DROP TABLE IF EXISTS temp."{name}"'
+    elif backend.name == "pyspark":
+        backend.raw_sql(f"CACHE TABLE `{name}` AS {sql}")
+        drop = f"DROP VIEW IF EXISTS `{name}`"
+    else:
+        raise ParameterError(f"no temporary tables on engine {backend.name!r}")
+    try:
+        yield backend.table(name)
+    finally:
+        if backend.name == "pyspark":
+            backend.raw_sql(f"UNCACHE TABLE IF EXISTS `{name}`")
+        backend.raw_sql(drop)
+
+
 def run_sql(backend: Any, sql: str, schema: pa.Schema) -> pa.Table:
     """Run SQL compiled from an Ibis expression on its backend; the rows as Arrow, typed by
     the expression's schema (so both engines give the same types)."""

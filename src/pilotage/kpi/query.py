@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +12,16 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pilotage.kpi.compiler import VOLUME_SUFFIX, Compiler, KpiRequest, ResolvedKpi, resolve
+from pilotage.kpi.compiler import (
+    VOLUME_SUFFIX,
+    Compiler,
+    KpiRequest,
+    PartKey,
+    ResolvedKpi,
+    measure_groups,
+    request_key,
+    resolve,
+)
 from pilotage.kpi.definitions import Catalogue, load_catalogue
 from pilotage.kpi.dimensions import (
     TIME_DIMENSIONS,
@@ -22,6 +31,7 @@ from pilotage.kpi.dimensions import (
     time_label,
 )
 from pilotage.kpi.engine import backend_for, run_sql
+from pilotage.kpi.rollup import SharedBatch, SharedPart, roll_up, shared_parts
 from pilotage.store import Workspace
 
 
@@ -55,12 +65,6 @@ def catalogue_digest(catalogue: Catalogue) -> str:
     return hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest()[:16]
 
 
-def request_key(request: KpiRequest) -> str:
-    return repr((request.kpis, request.by, request.start, request.end, request.where,
-                 sorted((k, repr(v)) for k, v in request.params.items()),
-                 request.business_hours, request.with_volume))
-
-
 class KpiSession:
     """Several KPI queries on one engine connection (opening one costs ~0.1–5 s)."""
 
@@ -70,7 +74,15 @@ class KpiSession:
         self.catalogue = catalogue
         self._digest = catalogue_digest(catalogue)
 
-    def compile(self, request: KpiRequest, resolved: list[ResolvedKpi]) -> CompiledRequest:
+    def compile(self, request: KpiRequest, resolved: list[ResolvedKpi],
+                shared: Mapping[PartKey, SharedPart] | None = None) -> CompiledRequest:
+        if shared:  # rolled up from this batch's temporary tables: not kept for later
+            compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
+            rolled = {part_key: roll_up(part, insts, request, self.catalogue)
+                      for part_key, insts in measure_groups(resolved).items()
+                      if (part := shared.get(part_key)) is not None}
+            expr = compiler.expression(request, resolved, rolled)
+            return CompiledRequest(str(self.backend.compile(expr)), expr.schema().to_pyarrow())
         key = (self.backend.name, str(self.workspace.root), self._digest,
                self.workspace.config.time_zone, request_key(request))
         compiled = _compiled.get(key)
@@ -84,12 +96,31 @@ class KpiSession:
             _compiled[key] = compiled
         return compiled
 
-    def compute(self, request: KpiRequest) -> KpiResult:
+    def compute(self, request: KpiRequest, *,
+                shared: Mapping[PartKey, SharedPart] | None = None) -> KpiResult:
         check_dimensions(request.by)
         resolved = resolve(self.catalogue, request)
-        compiled = self.compile(request, resolved)
+        compiled = self.compile(request, resolved, shared)
         table = run_sql(self.backend, compiled.sql, compiled.schema)
         return KpiResult(_present(table, request), tuple(resolved), compiled.sql)
+
+    @contextmanager
+    def shared(self, requests: Sequence[KpiRequest]) -> Iterator[SharedBatch]:
+        """Prepare ``requests`` together: requests of the same period, filters and
+        parameters whose breakdowns belong to the same families (``pilotage.kpi.rollup``)
+        share one aggregate per source at the finest grain among them; ``compute`` on the
+        yielded batch rolls each up from it, with the figures of the request alone."""
+        for request in requests:
+            check_dimensions(request.by)
+        resolved = [resolve(self.catalogue, r) for r in requests]
+        with shared_parts(self.backend, self.catalogue, self.workspace.config.time_zone,
+                          requests, resolved) as parts:
+            yield SharedBatch(self, parts, requests)
+
+    def compute_many(self, requests: Sequence[KpiRequest]) -> list[KpiResult]:
+        """``compute`` of each request, sharing their sources' aggregates (``shared``)."""
+        with self.shared(requests) as batch:
+            return [batch.compute(r) for r in requests]
 
 
 @contextmanager

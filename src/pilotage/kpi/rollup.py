@@ -1,0 +1,194 @@
+"""Several KPI requests sharing their work: each source aggregated once at the finest grain
+the requests need, every request then rolled up from those additive measures.
+
+A report or a benchmark asks the same KPIs at many breakdowns (agent, team, site, center ×
+day, week, month…). Computed one by one, every request reads and joins its sources again (the
+team membership in force each day, the adherence overlaps, the time zone). Here the requests
+that share a period, filters and parameters are put in families by the dimensions they slice
+by (the organisation levels are one family: a team, its site and its center follow from the
+advisor and the day); each family gets, per source, one **shared aggregate** at the union of
+its dimensions and the finest time grain it needs, kept in a temporary table of the engine.
+Each request is then a ``GROUP BY`` of those rows. Counts and sums add up, maxima take the
+maximum, and a distinct count keeps its values as group keys and counts them at the end: the
+figures are those of the request computed alone (never an average of averages).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+
+from pilotage.kpi.compiler import (
+    NULLABLE_STRING,
+    Compiler,
+    KpiRequest,
+    MeasureInstance,
+    PartKey,
+    ResolvedKpi,
+    distinct_key,
+    measure_groups,
+    request_grain,
+    request_key,
+    utc_window,
+)
+from pilotage.kpi.definitions import Catalogue
+from pilotage.kpi.dimensions import ALL_DIMENSIONS, ORG_DIMENSIONS, TIME_DIMENSIONS, Grain
+from pilotage.kpi.engine import materialised
+
+SUB_DAY = (Grain.INTERVAL15, Grain.INTERVAL30, Grain.HOUR)
+# each grain and the coarser ones it rolls up into (a week does not fit in a month)
+ROLLS_INTO = {
+    Grain.INTERVAL15: set(Grain),
+    Grain.INTERVAL30: set(Grain) - {Grain.INTERVAL15},
+    Grain.HOUR: set(Grain) - {Grain.INTERVAL15, Grain.INTERVAL30},
+    Grain.DAY: {Grain.DAY, Grain.WEEK, Grain.MONTH, Grain.QUARTER, Grain.YEAR},
+    Grain.WEEK: {Grain.WEEK},
+    Grain.MONTH: {Grain.MONTH, Grain.QUARTER, Grain.YEAR},
+    Grain.QUARTER: {Grain.QUARTER, Grain.YEAR},
+    Grain.YEAR: {Grain.YEAR},
+}
+_MINUTES = {Grain.INTERVAL15: 15, Grain.INTERVAL30: 30, Grain.HOUR: 60}
+_names = itertools.count()
+
+
+def family_key(request: KpiRequest) -> tuple[Any, ...]:
+    """Requests with equal keys can share aggregates: same period, filters, parameters and
+    calendar, dimensions of the same families, all finer or all coarser than a day."""
+    families = sorted({"org" if dim in ORG_DIMENSIONS else dim
+                       for dim in request.by if dim not in TIME_DIMENSIONS})
+    grain = request_grain(request)
+    return (request.start, request.end, request.where, request.business_hours,
+            tuple(sorted((k, repr(v)) for k, v in request.params.items())), tuple(families),
+            grain in SUB_DAY)
+
+
+def shared_grain(grains: set[Grain | None]) -> Grain | None:
+    """The coarsest grain every requested grain rolls up from (``None``: no time key)."""
+    wanted = {g for g in grains if g is not None}
+    if not wanted:
+        return None
+    return next(g for g in reversed(Grain) if wanted <= ROLLS_INTO[g])  # coarse to fine
+
+
+@dataclass(frozen=True)
+class SharedPart:
+    """A source's measures aggregated at a family's shared grain, in a temporary table."""
+
+    table: ir.Table
+    grain: Grain | None
+    instances: tuple[MeasureInstance, ...]
+
+
+class SharedBatch:
+    """The requests of one batch; ``compute`` rolls a request up from its family's shared
+    aggregates (built on entering ``KpiSession.shared``)."""
+
+    def __init__(self, session: Any, parts: dict[int, dict[PartKey, SharedPart]],
+                 requests: Sequence[KpiRequest]) -> None:
+        self.session = session
+        self._parts = parts
+        self._index = {request_key(r): i for i, r in enumerate(requests)}
+
+    def compute(self, request: KpiRequest) -> Any:
+        shared = self._parts.get(self._index.get(request_key(request), -1))
+        return self.session.compute(request, shared=shared)
+
+
+@contextmanager
+def shared_parts(backend: Any, catalogue: Catalogue, time_zone: str,
+                 requests: Sequence[KpiRequest], resolved: Sequence[list[ResolvedKpi]]
+                 ) -> Iterator[dict[int, dict[PartKey, SharedPart]]]:
+    """For each request (by index) the shared parts it rolls up from; a part is shared when
+    two or more requests of a family read it. Temporary tables live until the exit."""
+    families: dict[tuple[Any, ...], list[int]] = {}
+    for i, request in enumerate(requests):
+        families.setdefault(family_key(request), []).append(i)
+    out: dict[int, dict[PartKey, SharedPart]] = {}
+    with ExitStack() as stack:
+        for members in families.values():
+            if len(members) < 2:
+                continue
+            users: dict[PartKey, list[int]] = {}
+            instances: dict[PartKey, list[MeasureInstance]] = {}
+            for i in members:
+                for part_key, insts in measure_groups(resolved[i]).items():
+                    users.setdefault(part_key, []).append(i)
+                    bucket = instances.setdefault(part_key, [])
+                    bucket += [inst for inst in insts if inst not in bucket]
+            first = requests[members[0]]
+            dims = [d for d in ALL_DIMENSIONS if d not in TIME_DIMENSIONS
+                    and any(d in requests[i].by for i in members)]
+            grain = shared_grain({request_grain(requests[i]) for i in members})
+            base = KpiRequest(kpis=(), by=(*dims, *([grain.value] if grain else [])),
+                              start=first.start, end=first.end, where=first.where,
+                              params=first.params, business_hours=first.business_hours)
+            compiler = Compiler(backend, catalogue, time_zone)
+            compiler.window = utc_window(base)
+            for part_key, readers in users.items():
+                if len(readers) < 2:
+                    continue
+                table_name, time_cols = part_key
+                insts = instances[part_key]
+                expr = compiler.part(table_name, time_cols, insts, base,
+                                     set(base.by) | {name for name, _ in base.where}, grain,
+                                     dims, distinct_as_keys=True)
+                name = f"_pilotage_shared_{next(_names)}"
+                table = stack.enter_context(materialised(backend, name, expr))
+                shared = SharedPart(table, grain, tuple(insts))
+                for i in readers:
+                    out.setdefault(i, {})[part_key] = shared
+        yield out
+
+
+def roll_up(shared: SharedPart, insts: list[MeasureInstance], request: KpiRequest,
+            catalogue: Catalogue) -> ir.Table:
+    """The part of ``request`` (its measures ``insts``) from the shared aggregate: the same
+    keys, names and types as the part computed from the source."""
+    t = shared.table
+    keys: dict[str, ir.Value] = {}
+    grain = request_grain(request)
+    if grain is not None:
+        assert shared.grain is not None
+        for name, key in roll_time_key(t, shared.grain, grain).items():
+            keys[name] = key.cast(key.type().copy(nullable=True))
+    for dim in request.by:
+        if dim not in TIME_DIMENSIONS:
+            keys[dim] = t[dim].cast(NULLABLE_STRING)
+    aggs: dict[str, ir.Scalar] = {}
+    for inst in insts:
+        aggregate = catalogue.measure(inst.measure).aggregate
+        column = t[inst.column]
+        if aggregate == "count":
+            aggs[inst.column] = column.sum().fill_null(0).cast("int64")
+        elif aggregate == "max":
+            aggs[inst.column] = column.max().cast("float64")
+        elif aggregate == "count_distinct":
+            aggs[inst.column] = t[distinct_key(inst)].nunique(where=column > 0).cast("float64")
+        else:
+            aggs[inst.column] = column.sum().fill_null(0).cast("float64")
+    return t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+
+
+def roll_time_key(t: ir.Table, shared: Grain, grain: Grain) -> dict[str, ir.Value]:
+    """The time key of ``grain`` from a shared aggregate's time key at ``shared``: a local
+    start (timestamp for sub-day grains, with the UTC offset kept; date otherwise)."""
+    start = t._t
+    if grain in SUB_DAY:
+        minutes = _MINUTES[grain]
+        out = start.truncate("h")
+        if minutes < 60:
+            out = out + ((start.minute() // minutes) * minutes).as_interval("m")
+        return {"_t": out, "_offset_min": t._offset_min}
+    day = start.date() if shared in SUB_DAY else start
+    if grain == Grain.DAY:
+        return {"_t": day}
+    if grain == Grain.WEEK:
+        return {"_t": day - day.day_of_week.index().as_interval("D")}
+    unit = {Grain.MONTH: "M", Grain.QUARTER: "Q", Grain.YEAR: "Y"}[grain]
+    return {"_t": day.truncate(unit)}
+
