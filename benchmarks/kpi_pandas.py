@@ -3,12 +3,12 @@ read the canonical tables into pandas once, derive the measure columns per table
 (vectorised boolean masks), then per grain attach the keys, ``groupby().sum()``, merge the
 families and divide. Same semantics as ``kpi_sql.py`` (its docstring lists them).
 
-Written to hold a 10 M-contact year (29.5 M agent states) in about 12 GB: only the columns
-used are read; low-cardinality strings (queues, states, advisors, teams...) are categoricals
-end to end, the ids with millions of distinct values (``contact_id``, ``customer_key``) stay
-Arrow-backed strings (no Python object per value); small lookups are mapped, not merged as
-frames; the raw tables are dropped once their measure columns are derived; the adherence
-overlap join runs per block of advisors.
+Written to hold a 10 M-contact year (29.5 M agent states) within 12 GB (7.2 GB peak): only
+the columns used are read; low-cardinality strings (queues, states, advisors, teams...) are
+categoricals end to end, the ids with millions of distinct values (``contact_id``,
+``customer_key``) stay Arrow-backed strings (no Python object per value); small lookups are
+mapped, not merged as frames; the raw tables are dropped once their measure columns are
+derived; the adherence overlap join runs per block of advisors.
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ class Center:
     @staticmethod
     def _org(f: pd.DataFrame, daily: pd.DataFrame) -> None:
         """Team in force on the row's local date, then site and center (categoricals)."""
-        # same advisor dtype on both sides: the merge then joins category codes
+        # same advisor dtype on both sides: the merge then joins category codes; advisors
+        # absent from f become NaN and are dropped (they must not match f's unstaffed rows)
         lookup = daily.astype({"advisor_id": f["advisor_id"].dtype}).dropna(
             subset=["advisor_id"])
         keyed = pd.DataFrame({"advisor_id": f["advisor_id"].array,
