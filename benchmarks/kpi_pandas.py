@@ -2,6 +2,13 @@
 read the canonical tables into pandas once, derive the measure columns per table family
 (vectorised boolean masks), then per grain attach the keys, ``groupby().sum()``, merge the
 families and divide. Same semantics as ``kpi_sql.py`` (its docstring lists them).
+
+Written to hold a 10 M-contact year (29.5 M agent states) within 12 GB (7.2 GB peak): only
+the columns used are read; low-cardinality strings (queues, states, advisors, teams...) are
+categoricals end to end, the ids with millions of distinct values (``contact_id``,
+``customer_key``) stay Arrow-backed strings (no Python object per value); small lookups are
+mapped, not merged as frames; the raw tables are dropped once their measure columns are
+derived; the adherence overlap join runs per block of advisors.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from kpi_sql import HOUR, KPIS
 
 HANDLED = ("answered", "transferred")
@@ -22,6 +30,10 @@ ADHERENCE_CATEGORIES = {
     "meeting": ("meeting",), "coaching": ("coaching",),
 }
 MAX_MEASURES = {"longest_wait_s"}
+ORG_COLUMNS = ("team_id", "site_id", "center_id")
+# advisors per block of the adherence overlap join (~5 M candidate pairs per block on a
+# year of the demo center)
+ADHERENCE_ADVISORS_PER_BLOCK = 50
 
 
 @dataclass
@@ -32,9 +44,22 @@ class Family:
     measures: list[str]
 
 
-def _read(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    # low-cardinality strings (queues, states, outcomes...) as categoricals: 10M rows fit
-    return con.sql(sql).to_arrow_table().to_pandas(strings_to_categorical=True)
+def _read(con: duckdb.DuckDBPyConnection, sql: str, ids: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Low-cardinality strings (queues, states, outcomes...) as categoricals, nullable
+    booleans as ``boolean``; the ``ids`` columns (millions of distinct values) as
+    ``string[pyarrow]``: as categoricals they would cost a Python string per value."""
+    table = con.sql(sql).to_arrow_table()
+    id_columns = table.select(list(ids))
+    rest = table.drop_columns(list(ids))
+    del table
+    # pyarrow's advice for large tables: one block per column, Arrow buffers freed as
+    # each column is converted
+    frame = rest.to_pandas(strings_to_categorical=True, split_blocks=True, self_destruct=True,
+                           types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    for name in ids:
+        frame[name] = id_columns.column(name).to_pandas(
+            types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return frame
 
 
 def _local(ts: pd.Series, time_zone: str) -> pd.Series:
@@ -50,7 +75,8 @@ class Center:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, time_zone: str) -> None:
         self.time_zone = time_zone
-        advisors = _read(con, "SELECT * FROM advisors")
+        advisors = _read(con, "SELECT advisor_id, contract_type, hire_date, leave_date, "
+                              "weekly_hours, hourly_cost_eur FROM advisors")
         teams = _read(con, "SELECT team_id, site_id FROM teams")
         sites = _read(con, "SELECT site_id, center_id FROM sites")
         queues = _read(con, "SELECT queue_id, site_id FROM queues")
@@ -59,7 +85,7 @@ class Center:
         c = _read(con, "SELECT contact_id, customer_key, queue_id, channel, direction, "
                        "offered_at, first_response_at, closed_at, wait_s, talk_s, hold_s, "
                        "acw_s, advisor_id, outcome, resolved, sale, sale_amount_eur "
-                       "FROM contacts")
+                       "FROM contacts", ids=("contact_id", "customer_key"))
         self.families: dict[str, Family] = {}
         self.families["contacts"] = self._contacts(c)
         self.families["backlog"] = self._backlog(c)
@@ -76,41 +102,35 @@ class Center:
         self.families["headcount"] = self._headcount(con, advisors)
         self.families["leavers"] = self._leavers(advisors)
         for family in self.families.values():
-            f = family.frame
-            f["_local"] = _local(f["_ts"], time_zone)
-            if "advisor_id" in f:
-                self._org(f, memberships, teams, sites)
-                if "queue_id" in f:  # no team (no advisor): the queue's site
-                    queue_site = dict(zip(queues["queue_id"], queues["site_id"], strict=True))
-                    center_of = dict(zip(sites["site_id"], sites["center_id"], strict=True))
-                    fallback = f["queue_id"].astype(object).map(queue_site)
-                    site = pd.Series(f["site_id"], index=f.index).astype(object)
-                    f["site_id"] = site.where(site.notna(), fallback).to_numpy()
-                    f["center_id"] = pd.Series(f["site_id"]).map(center_of).to_numpy()
+            family.frame["_local"] = _local(family.frame["_ts"], time_zone)
+        staffed = [f.frame for f in self.families.values() if "advisor_id" in f.frame]
+        days = [f["_local"].max().normalize() for f in staffed if f["_local"].notna().any()]
+        daily = _daily_teams(memberships, teams, sites,
+                             max(days) if days else pd.Timestamp("2000-01-01"))
+        queue_site = dict(zip(queues["queue_id"], queues["site_id"], strict=True))
+        center_of = dict(zip(sites["site_id"], sites["center_id"], strict=True))
+        for f in staffed:
+            self._org(f, daily)
+            if "queue_id" in f:  # no team (no advisor): the queue's site
+                site = f["site_id"].astype(object)
+                site = site.where(site.notna(), f["queue_id"].astype(object).map(queue_site))
+                f["site_id"] = site.astype("category")
+                f["center_id"] = site.map(center_of).astype("category")
 
     # ----------------------------------------------------------------- organisation
     @staticmethod
-    def _org(f: pd.DataFrame, memberships: pd.DataFrame, teams: pd.DataFrame,
-             sites: pd.DataFrame) -> None:
-        """Team in force on the row's local date, then site and center."""
-        day = f["_local"].dt.normalize()
-        last = day.max() if day.notna().any() else pd.Timestamp("2000-01-01")
-        m = memberships.copy()
-        m["valid_from"] = pd.to_datetime(m["valid_from"])
-        m["valid_to"] = pd.to_datetime(m["valid_to"]).fillna(last + pd.Timedelta(days=1))
-        n_days = ((m["valid_to"] - m["valid_from"]).dt.days).clip(lower=0).to_numpy()
-        daily = pd.DataFrame({
-            "advisor_id": np.repeat(m["advisor_id"].to_numpy(), n_days),
-            "team_id": np.repeat(m["team_id"].to_numpy(), n_days),
-            "_day": np.repeat(m["valid_from"].to_numpy(), n_days)
-            + pd.to_timedelta(np.concatenate([np.arange(n) for n in n_days])
-                              if len(n_days) else [], unit="D")})
-        daily = daily.merge(teams, on="team_id", how="left").merge(sites, on="site_id",
-                                                                   how="left")
-        keyed = pd.DataFrame({"advisor_id": f["advisor_id"].astype(object), "_day": day})
-        org = keyed.merge(daily, on=["advisor_id", "_day"], how="left")
-        for col in ("team_id", "site_id", "center_id"):
-            f[col] = org[col].to_numpy()
+    def _org(f: pd.DataFrame, daily: pd.DataFrame) -> None:
+        """Team in force on the row's local date, then site and center (categoricals)."""
+        # same advisor dtype on both sides: the merge then joins category codes; advisors
+        # absent from f become NaN and are dropped (they must not match f's unstaffed rows)
+        lookup = daily.astype({"advisor_id": f["advisor_id"].dtype}).dropna(
+            subset=["advisor_id"])
+        keyed = pd.DataFrame({"advisor_id": f["advisor_id"].array,
+                              "_day": f["_local"].dt.normalize().to_numpy()})
+        org = keyed.merge(lookup, on=["advisor_id", "_day"], how="left")
+        del keyed
+        for col in ORG_COLUMNS:
+            f[col] = org[col].array
 
     # ----------------------------------------------------------------- families
     @staticmethod
@@ -122,11 +142,13 @@ class Center:
         written_in = c["channel"].isin(WRITTEN) & inbound
         wait = c["wait_s"]
         response_s = _seconds(c["first_response_at"], c["offered_at"])
-        order = c.sort_values(["customer_key", "offered_at"], kind="stable").index
-        ordered = c.loc[order, ["customer_key", "offered_at"]]
-        previous = ordered.groupby("customer_key", sort=False, observed=True)[
-            "offered_at"].shift()
-        since = _seconds(ordered["offered_at"], previous).reindex(c.index)
+        # the customer's previous contact: in time order (stable), the previous row of the
+        # same customer_key (grouping Arrow strings hashes them in Arrow)
+        by_time = c[["customer_key", "offered_at"]].sort_values("offered_at", kind="stable")
+        previous = by_time.groupby("customer_key", sort=False)["offered_at"].shift()
+        del by_time
+        since = _seconds(c["offered_at"], previous)
+        del previous
         talk, hold, acw = (c[x].fillna(0.0) for x in ("talk_s", "hold_s", "acw_s"))
         sale = c["sale"].fillna(False).astype(bool)
         m = pd.DataFrame({
@@ -160,7 +182,7 @@ class Center:
             "revenue_eur": c["sale_amount_eur"].fillna(0.0).where(handled & sale, 0.0),
             "repeat_contacts": not_ivr & (since <= 604800),
             "identified_contacts": not_ivr & c["customer_key"].notna(),
-        })
+        }, copy=False)  # no consolidated copy of the columns just built
         return Family(m, [k for k in m if not k.startswith("_") and not k.endswith("_id")])
 
     @staticmethod
@@ -178,9 +200,8 @@ class Center:
     @staticmethod
     def _surveys(con: duckdb.DuckDBPyConnection, c: pd.DataFrame) -> Family:
         s = _read(con, "SELECT contact_id, responded_at, csat, nps, ces, verbatim_negative, "
-                       "followup_status FROM survey_responses")
-        s = s.merge(c[["contact_id", "advisor_id", "queue_id"]].astype(
-            {"contact_id": object}), on="contact_id", how="left")
+                       "followup_status FROM survey_responses", ids=("contact_id",))
+        s = s.merge(c[["contact_id", "advisor_id", "queue_id"]], on="contact_id", how="left")
         negative = s["verbatim_negative"].fillna(False).astype(bool)
         m = pd.DataFrame({
             "_ts": s["responded_at"], "advisor_id": s["advisor_id"],
@@ -196,9 +217,8 @@ class Center:
     @staticmethod
     def _evaluations(con: duckdb.DuckDBPyConnection, c: pd.DataFrame) -> Family:
         e = _read(con, "SELECT contact_id, advisor_id, evaluated_at, score, max_score, "
-                       "critical_error FROM evaluations")
-        e = e.merge(c[["contact_id", "queue_id"]].astype({"contact_id": object}),
-                    on="contact_id", how="left")
+                       "critical_error FROM evaluations", ids=("contact_id",))
+        e = e.merge(c[["contact_id", "queue_id"]], on="contact_id", how="left")
         m = pd.DataFrame({"_ts": e["evaluated_at"], "advisor_id": e["advisor_id"],
                           "queue_id": e["queue_id"], "evaluations": 1,
                           "evaluation_points": e["score"].fillna(0.0),
@@ -216,7 +236,8 @@ class Center:
         f = f.sort_values("created_at", ascending=False, kind="stable").drop_duplicates(
             ["queue_id", "interval_start"]).copy()
         f["_end"] = f["interval_start"] + pd.to_timedelta(f["interval_min"], unit="m")
-        live = c[(c["direction"] == "inbound") & (c["outcome"] != "ivr_abandoned")]
+        live = c.loc[(c["direction"] == "inbound") & (c["outcome"] != "ivr_abandoned"),
+                     ["queue_id", "offered_at", "outcome", "talk_s", "hold_s", "acw_s"]]
         live = pd.DataFrame({
             "queue_id": live["queue_id"].astype(object), "offered_at": live["offered_at"],
             "handled": live["outcome"].isin(HANDLED),
@@ -248,9 +269,9 @@ class Center:
     def _states(a: pd.DataFrame, advisors: pd.DataFrame) -> Family:
         duration = a["duration_s"].fillna(0.0)
         paid = a["duration_s"].fillna(_seconds(a["end_at"], a["start_at"])).fillna(0.0)
-        cost = a[["advisor_id"]].astype(object).merge(
-            advisors[["advisor_id", "hourly_cost_eur"]], on="advisor_id", how="left")[
-            "hourly_cost_eur"].fillna(0.0).to_numpy()
+        hourly_cost = dict(zip(advisors["advisor_id"], advisors["hourly_cost_eur"],
+                               strict=True))
+        cost = a["advisor_id"].map(hourly_cost).astype(float).fillna(0.0)
         state = a["state"]
         handling = state.isin(("on_contact", "acw"))
         m = pd.DataFrame({
@@ -260,7 +281,8 @@ class Center:
             "logged_in_s": duration.where(state == "logged_in", 0.0),
             "productive_h": (duration * HOUR).where(
                 state.isin(("available", "on_contact", "acw")), 0.0),
-            "staff_cost_eur": (paid / 3600.0 * cost).where(state == "logged_in", 0.0)})
+            "staff_cost_eur": (paid / 3600.0 * cost).where(state == "logged_in", 0.0)},
+            copy=False)
         return Family(m, ["handling_state_s", "available_state_s", "logged_in_s",
                           "productive_h", "staff_cost_eur"])
 
@@ -271,33 +293,16 @@ class Center:
         s["_row"] = np.arange(len(s))
         pairs = pd.DataFrame([(a, st) for a, sts in ADHERENCE_CATEGORIES.items() for st in sts],
                              columns=["activity", "state"])
-        sched = s[["_row", "advisor_id", "activity", "start_at", "end_at"]].astype(
-            {"advisor_id": object, "activity": object}).merge(pairs, on="activity")
-        st = states[states["state"] != "logged_in"][["advisor_id", "state", "start_at",
-                                                     "end_at"]]
-        st = st.astype({"advisor_id": object, "state": object}).rename(
-            columns={"start_at": "_a_start", "end_at": "_a_end"})
-        st["_srow"] = np.arange(len(st))
-        horizon = max(s["end_at"].max(), st["_a_start"].max())
-
-        def by_day(frame: pd.DataFrame, start: str, end: pd.Series) -> pd.DataFrame:
-            # one row per UTC date the interval touches, to join on (advisor, state, date)
-            first = frame[start].dt.normalize()
-            n = ((end.dt.normalize() - first).dt.days.clip(lower=0) + 1).to_numpy()
-            out = frame.loc[frame.index.repeat(n)].copy()
-            out["_day"] = np.repeat(first.to_numpy(), n) + pd.to_timedelta(
-                np.concatenate([np.arange(k) for k in n]) if len(n) else [], unit="D")
-            return out
-
-        left = by_day(sched, "start_at", sched["end_at"])
-        right = by_day(st, "_a_start", st["_a_end"].fillna(horizon))
-        j = left.merge(right, on=["advisor_id", "state", "_day"])
-        j = j[(j["_a_start"] < j["end_at"]) & (j["_a_end"].isna()
-                                                | (j["_a_end"] > j["start_at"]))]
-        j = j.drop_duplicates(["_row", "_srow"])
-        overlap = _seconds(np.minimum(j["end_at"], j["_a_end"].fillna(j["end_at"])),
-                           np.maximum(j["start_at"], j["_a_start"]))
-        in_adherence = overlap.groupby(j["_row"]).sum()
+        working = states["state"] != "logged_in"
+        horizon = max(s["end_at"].max(), states.loc[working, "start_at"].max())
+        # the overlap join pairs every schedule row with every state of its advisor on the
+        # same day: per block of advisors, or the pairs of a year do not fit in memory
+        advisors = s["advisor_id"].dropna().unique().tolist()
+        in_adherence = pd.concat([
+            _in_adherence(s[s["advisor_id"].isin(block)],
+                          states[working & states["advisor_id"].isin(block)], pairs, horizon)
+            for block in (advisors[i:i + ADHERENCE_ADVISORS_PER_BLOCK]
+                          for i in range(0, len(advisors), ADHERENCE_ADVISORS_PER_BLOCK))])
         s["in_adherence_s"] = s["_row"].map(in_adherence).fillna(0.0)
         planned = s["activity"].isin(("break", "lunch", "training", "meeting", "coaching"))
         m = pd.DataFrame({
@@ -317,7 +322,7 @@ class Center:
         hours = a["hours"].fillna(0.0)
         m = pd.DataFrame({
             "_ts": a["start_at"], "advisor_id": a["advisor_id"], "absence_h": hours,
-            "planned_absence_h": hours.where(a["planned"].astype(bool), 0.0),
+            "planned_absence_h": hours.where(a["planned"].fillna(False).astype(bool), 0.0),
             "absenteeism_h": hours.where(a["absence_type"].isin(
                 ("sickness", "unauthorised", "family", "other")), 0.0)})
         return Family(m, ["absence_h", "planned_absence_h", "absenteeism_h"])
@@ -364,21 +369,22 @@ class Center:
             f = family.frame
             org_key = f[column] if column in f else pd.Series(None, index=f.index,
                                                               dtype=object)
-            keys = pd.DataFrame({org: org_key.astype(object), "_t": _time_key(f, grain)})
+            keys = [org_key.rename(org), _time_key(f, grain).rename("_t")]
             if grain == "interval30":
-                keys["_off"] = ((f["_local"] - f["_ts"]).dt.total_seconds() // 60).astype(int)
-            key_cols = list(keys.columns)
+                keys.append(((f["_local"] - f["_ts"]).dt.total_seconds() // 60).astype(int)
+                            .rename("_off"))
             summed = [m for m in mine if m not in MAX_MEASURES and m != "calendar_days"]
-            data = pd.concat([keys, f[summed]], axis=1)
-            g = data.groupby(key_cols, dropna=False, sort=False)
+            # observed: only the (org, time) pairs present, not every category × time
+            g = f.groupby(keys, dropna=False, sort=False, observed=True)
             part = g[summed].sum() if summed else g.size().to_frame("_n")[[]]
             if "longest_wait_s" in mine:
-                part["longest_wait_s"] = pd.concat([keys, f[["longest_wait_s"]]], axis=1) \
-                    .groupby(key_cols, dropna=False, sort=False)["longest_wait_s"].max()
+                part["longest_wait_s"] = g["longest_wait_s"].max()
             if "calendar_days" in mine:
-                part["calendar_days"] = pd.concat([keys, f[["_ts"]]], axis=1).groupby(
-                    key_cols, dropna=False, sort=False)["_ts"].nunique()
-            parts.append(part.reset_index())
+                part["calendar_days"] = g["_ts"].nunique()
+            del g, keys
+            part = part.reset_index()
+            part[org] = part[org].astype(object)
+            parts.append(part)
         allparts = pd.concat(parts, ignore_index=True)
         key_cols = [c for c in (org, "_t", "_off") if c in allparts]
         agg = {m: ("max" if m in MAX_MEASURES else "sum") for m in wanted}
@@ -395,6 +401,55 @@ class Center:
                 den = totals.eval(denominator)
                 out[kpi] = (num.astype(float) / den.astype(float)).where(den != 0)
         return out
+
+
+def _daily_teams(memberships: pd.DataFrame, teams: pd.DataFrame, sites: pd.DataFrame,
+                 last: pd.Timestamp) -> pd.DataFrame:
+    """One row per advisor and day of membership (open memberships up to ``last``): the team
+    in force, its site and center, as categoricals."""
+    m = memberships.copy()
+    m["valid_from"] = pd.to_datetime(m["valid_from"])
+    m["valid_to"] = pd.to_datetime(m["valid_to"]).fillna(last + pd.Timedelta(days=1))
+    n_days = ((m["valid_to"] - m["valid_from"]).dt.days).clip(lower=0).to_numpy()
+    daily = pd.DataFrame({
+        "advisor_id": np.repeat(m["advisor_id"].to_numpy(), n_days),
+        "team_id": np.repeat(m["team_id"].to_numpy(), n_days),
+        "_day": np.repeat(m["valid_from"].to_numpy(), n_days)
+        + pd.to_timedelta(np.concatenate([np.arange(n) for n in n_days])
+                          if len(n_days) else [], unit="D")})
+    daily = daily.merge(teams, on="team_id", how="left").merge(sites, on="site_id", how="left")
+    return daily.astype(dict.fromkeys(["advisor_id", *ORG_COLUMNS], "category"))
+
+
+def _in_adherence(s: pd.DataFrame, states: pd.DataFrame, pairs: pd.DataFrame,
+                  horizon: pd.Timestamp) -> pd.Series:
+    """Seconds of each schedule row (``_row``) spent in a state of its activity: every
+    (schedule, state) pair of one advisor overlapping in time, summed per schedule row."""
+    sched = s[["_row", "advisor_id", "activity", "start_at", "end_at"]].astype(
+        {"advisor_id": object, "activity": object}).merge(pairs, on="activity")
+    st = states[["advisor_id", "state", "start_at", "end_at"]].astype(
+        {"advisor_id": object, "state": object}).rename(
+        columns={"start_at": "_a_start", "end_at": "_a_end"})
+    st["_srow"] = states.index
+
+    def by_day(frame: pd.DataFrame, start: str, end: pd.Series) -> pd.DataFrame:
+        # one row per UTC date the interval touches, to join on (advisor, state, date)
+        first = frame[start].dt.normalize()
+        n = ((end.dt.normalize() - first).dt.days.clip(lower=0) + 1).to_numpy()
+        out = frame.loc[frame.index.repeat(n)].copy()
+        out["_day"] = np.repeat(first.to_numpy(), n) + pd.to_timedelta(
+            np.concatenate([np.arange(k) for k in n]) if len(n) else [], unit="D")
+        return out
+
+    left = by_day(sched, "start_at", sched["end_at"])
+    right = by_day(st, "_a_start", st["_a_end"].fillna(horizon))
+    j = left.merge(right, on=["advisor_id", "state", "_day"])
+    j = j[(j["_a_start"] < j["end_at"]) & (j["_a_end"].isna()
+                                            | (j["_a_end"] > j["start_at"]))]
+    j = j.drop_duplicates(["_row", "_srow"])
+    overlap = _seconds(np.minimum(j["end_at"], j["_a_end"].fillna(j["end_at"])),
+                       np.maximum(j["start_at"], j["_a_start"]))
+    return overlap.groupby(j["_row"]).sum()
 
 
 def _time_key(f: pd.DataFrame, grain: str) -> pd.Series:
