@@ -17,7 +17,7 @@ from pilotage.kpi.dimensions import Grain
 from pilotage.kpi.query import kpi_session
 from pilotage.kpi.rollup import family_key, shared_grain
 from pilotage.store import Workspace
-from tests.kpi.test_engine_conformance import assert_same_rows, expanded_catalogue, kpis_for
+from tests.kpi.test_engine_conformance import assert_same_rows, kpis_for
 from tests.kpi.test_rollup_properties import _workspace, contact
 
 ORG_BY = [(org, grain) for org in ("agent", "team", "site", "center")
@@ -29,15 +29,14 @@ OTHER_BY: list[tuple[str, ...]] = [
 
 
 def _requests(by_list: list[tuple[str, ...]], **common: object) -> list[KpiRequest]:
-    catalogue = expanded_catalogue()
+    catalogue = load_catalogue()
     return [KpiRequest(kpis=kpis_for(catalogue, by), by=by, **common)  # type: ignore[arg-type]
             for by in by_list]
 
 
 def _assert_batch_equals_alone(ws: Workspace, requests: list[KpiRequest],
                                engine: str = "duckdb") -> None:
-    catalogue = expanded_catalogue()
-    with kpi_session(ws, engine=engine, catalogue=catalogue) as session:
+    with kpi_session(ws, engine=engine) as session:
         alone = [session.compute(r).table for r in requests]
         together = session.compute_many(requests)
     for request, want, got in zip(requests, alone, together, strict=True):
@@ -117,3 +116,23 @@ def test_rolled_up_intervals_equal_the_direct_ones_across_the_25_hour_day(
         together = [r.table.to_pylist() for r in session.compute_many(requests)]
     for want, got in zip(alone, together, strict=True):
         assert_same_rows(want, got)
+
+
+def test_a_familys_temporary_tables_live_until_its_last_request(
+        fixture_center_ws: Workspace) -> None:
+    requests = [KpiRequest(kpis=("offered", "aht"), by=by)
+                for by in (("team", "day"), ("site", "week"), ("queue", "hour"))]
+
+    def temporary(session: object) -> int:
+        con = session.backend.con  # type: ignore[attr-defined]
+        ((n,),) = con.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()
+        return int(n)
+
+    with kpi_session(fixture_center_ws) as session, session.shared(requests) as batch:
+        assert temporary(session) == 0  # nothing built before it is needed
+        batch.compute(requests[0])
+        assert temporary(session) == 1  # the contacts aggregate by team, site and day
+        batch.compute(requests[1])
+        assert temporary(session) == 0  # its family is done
+        batch.compute(requests[2])  # alone in its family: computed directly
+        assert temporary(session) == 0

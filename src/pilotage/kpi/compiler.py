@@ -26,6 +26,7 @@ from pilotage.kpi import sources
 from pilotage.kpi.definitions import Catalogue, Condition, Kpi, Measure
 from pilotage.kpi.dimensions import (
     DIMENSION_COLUMN,
+    ORG_DIMENSIONS,
     TIME_DIMENSIONS,
     Grain,
     from_utc_timestamp,
@@ -44,6 +45,7 @@ DEFAULT_TIME_COLUMN = {
     "forecasts": "interval_start",
 }
 COMMON_PARAMETERS = ("variant", "attribution")
+ORG_COLUMNS = ("team_id", "site_id", "center_id")  # reached through the advisor
 VOLUME_SUFFIX = "__volume"
 NULLABLE_STRING = dt_types.String(nullable=True)
 
@@ -233,14 +235,16 @@ class Compiler:
                 t = t.left_join(q, t.queue_id == q._q_id).drop("_q_id")
         return t
 
-    def add_org(self, t: ir.Table, dims: set[str], local: ir.TimestampValue) -> ir.Table:
+    def add_org(self, t: ir.Table, dims: set[str],
+                local: ir.TimestampValue | ir.DateValue) -> ir.Table:
         """Team from the membership in force on the row's local date (``local``: the row's
-        time in the site's time zone), then site and center."""
+        time in the site's time zone, or its local date), then site and center."""
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
         if not need & {"team_id", "site_id", "center_id"}:
             return t
         if "advisor_id" in t.columns and "team_id" not in t.columns:
-            t = t.mutate(_local_date=local.date())
+            t = t.mutate(_local_date=local.date() if isinstance(local, ir.TimestampValue)
+                         else local)
             m = self.table("team_memberships")
             m = m.select(m.advisor_id.name("_m_adv"), m.team_id, m.valid_from, m.valid_to)
             t = t.left_join(m, (t.advisor_id == m._m_adv) & (m.valid_from <= t._local_date)
@@ -354,6 +358,8 @@ class Compiler:
             ts = ts.fill_null(t[extra])
         t = t.mutate(_ts=ts)
         t = t.mutate(_local=from_utc_timestamp(t._ts, self.time_zone))
+        if self._org_after_aggregate(t, dims, insts):
+            return self._part_org_after_aggregate(t, insts, request, dims, grain, key_names)
         t = self.add_org(t, dims, t._local)
         keys: dict[str, ir.Value] = {}
         if grain is not None:
@@ -378,6 +384,69 @@ class Compiler:
             aggs[inst.column] = self.measure_expr(t, inst).cast(
                 "int64" if measure.aggregate == "count" else "float64")
         return t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+
+    def _org_after_aggregate(self, t: ir.Table, dims: set[str],
+                             insts: list[MeasureInstance]) -> bool:
+        """Whether the organisation (team, site, center) can be joined after a first
+        aggregate by advisor, local date and queue: it depends on nothing else, and every
+        measure adds up (a distinct count does not)."""
+        need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
+        return (bool(need & set(ORG_COLUMNS)) and "advisor_id" in t.columns
+                and "team_id" not in t.columns
+                and all(self.catalogue.measure(i.measure).aggregate != "count_distinct"
+                        for i in insts))
+
+    def _part_org_after_aggregate(self, t: ir.Table, insts: list[MeasureInstance],
+                                  request: KpiRequest, dims: set[str], grain: Grain | None,
+                                  key_names: list[str]) -> ir.Table:
+        """``part`` for an organisation breakdown, joining the organisation on a first
+        aggregate by advisor × local date × queue (× the other keys) rather than on every
+        row: ten million contacts become a few hundred thousand rows before the team
+        membership in force that day, the team's site and the queue's site are looked up.
+        Counts and sums are summed again, maxima maximised: the same figures."""
+        org_where = tuple((n, v) for n, v in request.where if n in ORG_DIMENSIONS[1:])
+        early = KpiRequest(kpis=request.kpis, by=request.by, start=request.start,
+                           end=request.end, where=tuple(w for w in request.where
+                                                        if w not in org_where),
+                           params=request.params, business_hours=request.business_hours)
+        t = self.filter(t, early)
+        keys: dict[str, ir.Value] = {}
+        if grain is not None:
+            for name, key in time_key(t._ts, grain, self.time_zone, local=t._local).items():
+                keys[name] = key.cast(key.type().copy(nullable=True))
+        keys["_local_date"] = t._local.date()
+        keys["advisor_id"] = t.advisor_id
+        if "queue_id" in t.columns:  # a row without team takes its queue's site
+            keys["queue_id"] = t.queue_id
+        late = [d for d in key_names if DIMENSION_COLUMN[d] in (*ORG_COLUMNS, "advisor_id")]
+        for dim in key_names:
+            if dim not in late:
+                column = DIMENSION_COLUMN[dim]
+                keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
+                             else ibis.null(NULLABLE_STRING))
+        aggregates = {inst.column: self.catalogue.measure(inst.measure).aggregate
+                      for inst in insts}
+        first = t.group_by(**keys).aggregate(**{
+            inst.column: self.measure_expr(t, inst).cast(
+                "int64" if aggregates[inst.column] == "count" else "float64")
+            for inst in insts})
+        first = self.add_org(first, dims, first._local_date)
+        for name, value in org_where:
+            first = first.filter(first[DIMENSION_COLUMN[name]] == value)
+        final: dict[str, ir.Value] = {}
+        for name in ("_t", "_offset_min"):
+            if name in first.columns:
+                final[name] = first[name]
+        for dim in key_names:
+            column = DIMENSION_COLUMN[dim]
+            final[dim] = (first[column] if dim in late else first[dim]).cast(NULLABLE_STRING)
+        aggs = {}
+        for column, aggregate in aggregates.items():
+            value = first[column]
+            aggs[column] = (value.max() if aggregate == "max"
+                            else value.sum().fill_null(0).cast(
+                                "int64" if aggregate == "count" else "float64"))
+        return first.group_by(**final).aggregate(**aggs) if final else first.aggregate(**aggs)
 
     def in_business_hours(self, t: ir.Table) -> ir.Table:
         """Rows whose time falls in the opening hours of their queue (or of the whole center)

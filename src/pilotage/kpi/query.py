@@ -31,7 +31,7 @@ from pilotage.kpi.dimensions import (
     time_label,
 )
 from pilotage.kpi.engine import backend_for, run_sql
-from pilotage.kpi.rollup import SharedBatch, SharedPart, roll_up, shared_parts
+from pilotage.kpi.rollup import SharedBatch, SharedPart, roll_up
 from pilotage.store import Workspace
 
 
@@ -112,10 +112,11 @@ class KpiSession:
         yielded batch rolls each up from it, with the figures of the request alone."""
         for request in requests:
             check_dimensions(request.by)
-        resolved = [resolve(self.catalogue, r) for r in requests]
-        with shared_parts(self.backend, self.catalogue, self.workspace.config.time_zone,
-                          requests, resolved) as parts:
-            yield SharedBatch(self, parts, requests)
+        batch = SharedBatch(self, requests, [resolve(self.catalogue, r) for r in requests])
+        try:
+            yield batch
+        finally:
+            batch.close()
 
     def compute_many(self, requests: Sequence[KpiRequest]) -> list[KpiResult]:
         """``compute`` of each request, sharing their sources' aggregates (``shared``)."""

@@ -16,8 +16,8 @@ figures are those of the request computed alone (never an average of averages).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,64 +85,95 @@ class SharedPart:
 
 
 class SharedBatch:
-    """The requests of one batch; ``compute`` rolls a request up from its family's shared
-    aggregates (built on entering ``KpiSession.shared``)."""
+    """The requests of one batch (``KpiSession.shared``). A family's shared aggregates are
+    built when the first of its requests is computed (or ``prepare`` is called) and dropped after
+    the last one, so one family's temporary tables are held at a time."""
 
-    def __init__(self, session: Any, parts: dict[int, dict[PartKey, SharedPart]],
-                 requests: Sequence[KpiRequest]) -> None:
+    def __init__(self, session: Any, requests: Sequence[KpiRequest],
+                 resolved: Sequence[list[ResolvedKpi]]) -> None:
         self.session = session
-        self._parts = parts
+        self._requests = list(requests)
+        self._resolved = list(resolved)
         self._index = {request_key(r): i for i, r in enumerate(requests)}
+        families: dict[tuple[Any, ...], list[int]] = {}
+        for i, request in enumerate(requests):
+            families.setdefault(family_key(request), []).append(i)
+        # a family of one request computes it alone
+        self._members = [m for m in families.values() if len(m) > 1]
+        self._family = {i: f for f, members in enumerate(self._members) for i in members}
+        self._left = {f: set(members) for f, members in enumerate(self._members)}
+        self._built: dict[int, tuple[ExitStack, dict[int, dict[PartKey, SharedPart]]]] = {}
+
+    def prepare(self, request: KpiRequest) -> None:
+        """Build the shared aggregates of ``request``'s family now (if it has any)."""
+        family = self._family.get(self._index.get(request_key(request), -1))
+        if family is not None and family not in self._built and self._left[family]:
+            stack = ExitStack()
+            try:
+                parts = _build_family(stack, self.session, self._requests, self._resolved,
+                                      self._members[family])
+            except BaseException:
+                stack.close()
+                raise
+            self._built[family] = (stack, parts)
 
     def compute(self, request: KpiRequest) -> Any:
-        shared = self._parts.get(self._index.get(request_key(request), -1))
-        return self.session.compute(request, shared=shared)
+        i = self._index.get(request_key(request), -1)
+        family = self._family.get(i)
+        if family is None:
+            return self.session.compute(request)
+        self.prepare(request)
+        stack, parts = self._built.get(family, (None, {}))
+        result = self.session.compute(request, shared=parts.get(i))
+        self._left[family].discard(i)
+        if not self._left[family] and stack is not None:
+            stack.close()
+            del self._built[family]
+        return result
+
+    def close(self) -> None:
+        for stack, _ in self._built.values():
+            stack.close()
+        self._built.clear()
 
 
-@contextmanager
-def shared_parts(backend: Any, catalogue: Catalogue, time_zone: str,
-                 requests: Sequence[KpiRequest], resolved: Sequence[list[ResolvedKpi]]
-                 ) -> Iterator[dict[int, dict[PartKey, SharedPart]]]:
-    """For each request (by index) the shared parts it rolls up from; a part is shared when
-    two or more requests of a family read it. Temporary tables live until the exit."""
-    families: dict[tuple[Any, ...], list[int]] = {}
-    for i, request in enumerate(requests):
-        families.setdefault(family_key(request), []).append(i)
+def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest],
+                  resolved: Sequence[list[ResolvedKpi]], members: list[int]
+                  ) -> dict[int, dict[PartKey, SharedPart]]:
+    """For each member request (by index) the shared parts it rolls up from: one per source
+    that two or more members read, at the union of their dimensions and the coarsest grain
+    they all roll up from; temporary tables until ``stack`` closes."""
+    users: dict[PartKey, list[int]] = {}
+    instances: dict[PartKey, list[MeasureInstance]] = {}
+    for i in members:
+        for part_key, insts in measure_groups(resolved[i]).items():
+            users.setdefault(part_key, []).append(i)
+            bucket = instances.setdefault(part_key, [])
+            bucket += [inst for inst in insts if inst not in bucket]
+    first = requests[members[0]]
+    dims = [d for d in ALL_DIMENSIONS if d not in TIME_DIMENSIONS
+            and any(d in requests[i].by for i in members)]
+    grain = shared_grain({request_grain(requests[i]) for i in members})
+    base = KpiRequest(kpis=(), by=(*dims, *([grain.value] if grain else [])),
+                      start=first.start, end=first.end, where=first.where,
+                      params=first.params, business_hours=first.business_hours)
+    compiler = Compiler(session.backend, session.catalogue, session.workspace.config.time_zone)
+    compiler.window = utc_window(base)
     out: dict[int, dict[PartKey, SharedPart]] = {}
-    with ExitStack() as stack:
-        for members in families.values():
-            if len(members) < 2:
-                continue
-            users: dict[PartKey, list[int]] = {}
-            instances: dict[PartKey, list[MeasureInstance]] = {}
-            for i in members:
-                for part_key, insts in measure_groups(resolved[i]).items():
-                    users.setdefault(part_key, []).append(i)
-                    bucket = instances.setdefault(part_key, [])
-                    bucket += [inst for inst in insts if inst not in bucket]
-            first = requests[members[0]]
-            dims = [d for d in ALL_DIMENSIONS if d not in TIME_DIMENSIONS
-                    and any(d in requests[i].by for i in members)]
-            grain = shared_grain({request_grain(requests[i]) for i in members})
-            base = KpiRequest(kpis=(), by=(*dims, *([grain.value] if grain else [])),
-                              start=first.start, end=first.end, where=first.where,
-                              params=first.params, business_hours=first.business_hours)
-            compiler = Compiler(backend, catalogue, time_zone)
-            compiler.window = utc_window(base)
-            for part_key, readers in users.items():
-                if len(readers) < 2:
-                    continue
-                table_name, time_cols = part_key
-                insts = instances[part_key]
-                expr = compiler.part(table_name, time_cols, insts, base,
-                                     set(base.by) | {name for name, _ in base.where}, grain,
-                                     dims, distinct_as_keys=True)
-                name = f"_pilotage_shared_{next(_names)}"
-                table = stack.enter_context(materialised(backend, name, expr))
-                shared = SharedPart(table, grain, tuple(insts))
-                for i in readers:
-                    out.setdefault(i, {})[part_key] = shared
-        yield out
+    for part_key, readers in users.items():
+        if len(readers) < 2:
+            continue
+        table_name, time_cols = part_key
+        insts = instances[part_key]
+        expr = compiler.part(table_name, time_cols, insts, base,
+                             set(base.by) | {name for name, _ in base.where}, grain, dims,
+                             distinct_as_keys=True)
+        name = f"_pilotage_shared_{next(_names)}"
+        table = stack.enter_context(materialised(session.backend, name, expr))
+        shared = SharedPart(table, grain, tuple(insts))
+        for i in readers:
+            out.setdefault(i, {})[part_key] = shared
+    return out
 
 
 def roll_up(shared: SharedPart, insts: list[MeasureInstance], request: KpiRequest,
