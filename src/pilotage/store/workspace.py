@@ -195,8 +195,9 @@ class Workspace:
                     if spec is None:
                         raise InternalError(f"batch names unknown table {name!r}")
                     try:
+                        unique = batch.keys_unique or name in batch.unique_key_tables
                         inserted[name], duplicates[name] = _insert(con, spec, rows, load_id,
-                                                                   batch.keys_unique)
+                                                                   unique)
                     except duckdb.ConstraintException as exc:
                         raise InputError(
                             f"{batch.source_path}: table {name}: a row breaks the data model "
