@@ -187,7 +187,9 @@ def _session() -> duckdb.DuckDBPyConnection:
         if not _ENGINE:
             _ENGINE.append(duckdb.connect(config={"autoinstall_known_extensions": "false",
                                                   "TimeZone": "UTC"}))
-        return _ENGINE[0].cursor()
+        cursor = _ENGINE[0].cursor()
+    cursor.execute("SET enable_progress_bar = false")  # `pilotage ingest` shows its own
+    return cursor
 
 
 def _sql_text(value: str) -> str:

@@ -72,7 +72,9 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
     fmt = resolve_format(path, table_mapping, format)
+    # (DuckDB's own progress bar off: `pilotage ingest` shows its own)
     con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
+    con.execute("SET enable_progress_bar = false")
     with ThreadPoolExecutor(max_workers=1) as hasher:
         if fmt == "csv":  # hashed in the same pass that counts its lines
             scan = hasher.submit(scan_file, path, table_mapping.dialect.quote)
