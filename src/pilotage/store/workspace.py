@@ -270,7 +270,8 @@ def _row_group_batches(rows: pa.Table) -> pa.Table:
     DuckDB inserts each Arrow batch apart and merges batches smaller than a row group by
     copying them again: 2 M rows in the 94,000-row batches of a parallel CSV read cost 1.1
     CPU s more to insert (and twice the fresh memory) than in batches of 122,880 rows, far
-    more than the one copy made here (docs/performance.md)."""
+    more than the one copy of the rows made here (docs/performance.md). Tables of one chunk
+    (the demo center's) and Parquet row groups are inserted as they are."""
     sizes = [batch.num_rows for batch in rows.to_batches()]
     if all(size >= ROW_GROUP_ROWS * 0.95 for size in sizes[:-1]):
         return rows
