@@ -122,8 +122,10 @@ def main() -> None:
         commit = (time.perf_counter() - t0, time.process_time() - c0)
     assert batch.rows_read == n == baseline_rows, (batch.rows_read, n, baseline_rows)
     whole = (parse[0] + commit[0], parse[1] + commit[1])
+    first = (parses[0][0] + commit[0], parses[0][1] + commit[1])
     rows = [("duckdb read_csv (baseline)", baseline), ("parse_queue_log", parse),
-            ("+ commit (whole load)", whole)]
+            ("+ commit (whole load)", whole), ("first parse + commit", first),
+            ("commit alone", commit)]
     print(f"native queue_log: {n:,} lines, {size_mb:.0f} MB; "
           f"{batch.tables['contacts'].num_rows:,} contacts, "
           f"{batch.tables['agent_states'].num_rows:,} agent states")

@@ -189,3 +189,41 @@ def test_a_key_column_the_batch_does_not_carry_counts_as_null_for_duplicates(
     report = workspace.commit(Batch("holidays.csv", "h" * 64, "test",
                                     {"public_holidays": holidays}, 3, 3))
     assert (report.inserted["public_holidays"], report.duplicates["public_holidays"]) == (2, 1)
+
+
+def test_identifier_columns_are_stored_uncompressed_and_read_back_after_reopening(
+        tmp_path: Path) -> None:
+    # docs/performance.md "Where the time goes": contact_id, source_ref and customer_key skip
+    # DuckDB's dict_fsst analysis; the choice is part of the table, not a per-connection
+    # setting, so later loads, checkpoints and reopened workspaces keep it
+    ws = Workspace.init(tmp_path / "ws")
+    ids = [f"C{i}" for i in range(5000)]
+    ws.commit(_batch(ids[:3000], sha="1" * 64))
+    ws.commit(_batch(ids[2000:], sha="2" * 64))  # overlapping keys: 1,000 duplicates
+    with ws.connect() as con:
+        con.execute("CHECKPOINT")
+    reopened = Workspace.open(tmp_path / "ws")
+    with reopened.connect(read_only=True) as con:
+        kinds = dict(con.execute(
+            "SELECT column_name, string_agg(DISTINCT compression, ',') FROM "
+            "pragma_storage_info('contacts') WHERE segment_type = 'VARCHAR' "
+            "GROUP BY column_name").fetchall())
+        stored = sorted(r[0] for r in con.execute("SELECT contact_id FROM contacts").fetchall())
+    assert kinds["contact_id"] == "Uncompressed"
+    assert kinds["queue_id"] != "Uncompressed"  # low-cardinality text keeps its compression
+    assert stored == sorted(ids)
+
+
+def test_rows_in_many_small_arrow_batches_are_all_stored(workspace: Workspace) -> None:
+    # the store re-cuts such batches to DuckDB's row group size before inserting them
+    ids = [f"C{i}" for i in range(3000)]
+    rows = _contacts(ids)
+    chunked = pa.Table.from_batches(rows.to_batches(max_chunksize=700), schema=rows.schema)
+    assert chunked.column("contact_id").num_chunks == 5
+    batch = Batch(source_path="f.csv", content_sha256="s" * 64, format="csv",
+                  tables={"contacts": chunked}, rows_read=3000, rows_loaded=3000)
+    report = workspace.commit(batch)
+    assert report.inserted == {"contacts": 3000}
+    stored = workspace.table("contacts")
+    assert sorted(stored.column("contact_id").to_pylist()) == sorted(ids)
+    assert sorted(stored.column("wait_s").to_pylist()) == [float(i) for i in range(3000)]

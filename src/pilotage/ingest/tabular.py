@@ -35,6 +35,7 @@ from pilotage.ingest.tabular_sources import (
     read_delimited,
     read_json,
     read_parquet,
+    scan_file,
 )
 from pilotage.ingest.tabular_sql import ConversionPlan, ident, literal, plan
 from pilotage.ingest.tabular_time import local_to_utc
@@ -71,20 +72,24 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
     fmt = resolve_format(path, table_mapping, format)
+    # (DuckDB's own progress bar off: `pilotage ingest` shows its own)
     con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
+    con.execute("SET enable_progress_bar = false")
     with ThreadPoolExecutor(max_workers=1) as hasher:
-        data = path.read_bytes() if fmt == "csv" else None
-        digest = hasher.submit(_sha256, path, data)
+        if fmt == "csv":  # hashed in the same pass that counts its lines
+            scan = hasher.submit(scan_file, path, table_mapping.dialect.quote)
+            digest = hasher.submit(lambda: scan.result().sha256)
+        else:
+            digest = hasher.submit(file_sha256, path)
         try:
             con.execute("SET TimeZone = 'UTC'")
             converter = _Converter(con, path, table_mapping, fmt)
             if fmt == "csv":
-                rows = read_delimited(con, path, table_mapping, converter, data)
+                rows = read_delimited(con, path, table_mapping, converter, scan.result)
             elif fmt == "parquet":
                 rows = read_parquet(con, path)
             else:
                 rows = read_json(con, path, table_mapping)
-            del data
             converted = rows.converted
             if converted is None:
                 converted = con.sql(converter(rows.columns, SOURCE_VIEW, LINE)).to_arrow_table()
@@ -111,10 +116,6 @@ def parse_table(path: Path, *, mapping: MappingFile, pseudonymizer: Pseudonymize
                  tables={table_mapping.table: loaded}, rows_read=rows.rows_read,
                  rows_loaded=loaded.num_rows, quarantine=quarantine,
                  mapping=f"{table_mapping.name}@{mapping_text}", notes=dict(rows.notes))
-
-
-def _sha256(path: Path, data: bytes | None) -> str:
-    return file_sha256(path) if data is None else hashlib.sha256(data).hexdigest()
 
 
 def _check_sources(path: Path, mapping: TableMapping, columns: dict[str, str]) -> None:

@@ -42,6 +42,8 @@ class Batch:
     # the producer guarantees each table's key is unique within the batch (a generator, not a
     # file): the store then skips its in-batch de-duplication
     keys_unique: bool = False
+    # the same guarantee for some tables only (e.g. queue_events: one row per line of one file)
+    unique_key_tables: frozenset[str] = frozenset()
 
     @property
     def rows_quarantined(self) -> int:
