@@ -219,3 +219,40 @@ def test_every_other_rule_prints_its_message_and_the_command_exits_1(tmp_path: P
     assert result.exit_code == 1
     assert "5 error(s), 2 warning(s)." in result.output
     assert CliRunner().invoke(app, ["objectives", "check", str(DEMO)]).exit_code == 0
+
+
+def test_every_message_and_fix_is_also_said_in_french(tmp_path: Path) -> None:
+    file = tmp_path / "objectives.yaml"
+    file.write_text(textwrap.dedent("""\
+        ambitions: [{id: a, name: {fr: A, en: A}}]
+        objectives:
+          - id: sl
+            name: {fr: QS, en: SL}
+            kind: result
+            kpi: service_levle
+            target: 80
+          - id: fcr
+            name: {fr: FCR, en: FCR}
+            kind: lever
+            kpi: fcr
+            ambition: b
+            levers: [nothing]
+            target: 70
+            tolerance: -1
+        """))
+    issues = check_file(file).issues
+    french = [i.text("fr").replace(str(file), "objectives.yaml") for i in issues]
+    assert ("objectives.yaml:6: erreur : objectives[0].kpi : KPI inconnu 'service_levle' ; "
+            "vouliez-vous dire 'service_level' (QS/SL) ?\n    → écrire kpi: service_level"
+            ) in french
+    assert ("objectives.yaml:15: erreur : objectives[1].tolerance : la tolérance -1.0 est "
+            "négative\n    → la tolérance est la largeur de la zone « à risque » : 0 ou plus"
+            ) in french
+    assert ("objectives.yaml:14: erreur : objectives[1].target : la cible 70.0 d'un KPI en "
+            "pourcentage est hors de 0–1\n    → les pourcentages s'écrivent en ratios : 0.7 "
+            "pour 70 %") in french
+    assert ("objectives.yaml:3: avertissement : objectives[0].roles : l'objectif 'sl' n'est "
+            "suivi par personne") in "\n".join(french)
+    # every rule that fired has its own French text, never the English one
+    assert len(issues) >= 6
+    assert all(i.message_fr != i.message and i.fix_fr != i.fix for i in issues)
