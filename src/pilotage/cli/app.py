@@ -72,3 +72,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 __all__ = ["app", "console", "main", "Path"]
+
+if __name__ == "__main__":  # python -m pilotage.cli.app
+    main()

@@ -15,28 +15,28 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
+from pilotage.cli.choices import ResponseClock
 from pilotage.cli.console import console
 from pilotage.cli.options import WorkspaceOption, check_shrinkage
 from pilotage.errors import InputError, ParameterError
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.backlog import (
-    BacklogProjection,
-    ResponseClock,
-    ResponseTarget,
-    WrittenRequirement,
-    WrittenWorkload,
-    project_backlog,
-    required_level,
-    required_per_interval,
-)
-from pilotage.wfm.opening_hours import OpeningHours
-from pilotage.wfm.simulation.horizon import Horizon, read_work_csv
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pilotage.store import Workspace
+    from pilotage.wfm.backlog import (
+        BacklogProjection,
+        ResponseTarget,
+        WrittenRequirement,
+        WrittenWorkload,
+    )
+    from pilotage.wfm.opening_hours import OpeningHours
+    from pilotage.wfm.simulation.horizon import Horizon
 
 CALCULATOR_MONDAY = dt.date(2026, 1, 5)  # any Monday: the calculator's week has no DST change
 
@@ -204,6 +204,10 @@ def backlog(
 def _calculator_workload(volume_per_day: float, aht_s: float, hours: OpeningHours,
                          spread: ArrivalSpread, interval_min: int,
                          ) -> tuple[WrittenWorkload, list[dt.datetime]]:
+    import numpy as np
+
+    from pilotage.wfm.backlog import WrittenWorkload
+
     for name, value in (("--volume-per-day", volume_per_day), ("--aht-s", aht_s)):
         if not (math.isfinite(value) and value >= 0):
             raise ParameterError(f"{name} must be a finite number ≥ 0, got {value!r}",
@@ -228,6 +232,8 @@ def _calculator_workload(volume_per_day: float, aht_s: float, hours: OpeningHour
 
 def _forecast_workload(ws: Workspace, snapshot: str, queue: str, horizon: Horizon,
                        ) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     with ws.connect(read_only=True) as con:
         rows = con.execute(
             "SELECT interval_start, interval_min, volume, aht_s FROM forecasts "
@@ -270,7 +276,15 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
                      time_zone: str | None = None,
                      workspace: Path | None = None) -> WrittenStaffing:
     """The function layer of ``pilotage backlog``."""
-    target = ResponseTarget(target_h * 3600.0, target_share, ResponseClock(clock))
+    import numpy as np
+
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm import backlog as written
+    from pilotage.wfm.opening_hours import OpeningHours
+    from pilotage.wfm.simulation.horizon import Horizon, read_work_csv
+
+    target = written.ResponseTarget(target_h * 3600.0, target_share,
+                                    written.ResponseClock(clock))
     if not (math.isfinite(weekly_hours) and weekly_hours > 0):
         raise ParameterError(f"--weekly-hours must be > 0, got {weekly_hours!r}",
                              hint="e.g. 35")
@@ -333,22 +347,24 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
             aht = np.nan_to_num(offered.aht_s[0])
             hours = OpeningHours.parse(opening or ["Mon-Fri 08:00-19:00"])
         hours = hours.closed_on(_dates(closed_day or []))
-        work = WrittenWorkload.of(
+        work = written.WrittenWorkload.of(
             interval_min * 60.0, volume, aht, hours.is_open(starts, interval_min),
             opening_backlog=opening_backlog, opening_backlog_age_s=backlog_age_h * 3600.0)
         mode, cycle_days = "plan", float(days)
     check_shrinkage(shrinkage)
     requirement: WrittenRequirement | None = None
     if agents is not None:
-        projection = project_backlog(work, agents, target, max_occupancy=max_occupancy)
+        projection = written.project_backlog(work, agents, target,
+                                             max_occupancy=max_occupancy)
     elif levels is Levels.FLAT:
-        requirement = required_level(work, target, max_occupancy=max_occupancy,
-                                     shrinkage=shrinkage)
+        requirement = written.required_level(work, target, max_occupancy=max_occupancy,
+                                             shrinkage=shrinkage)
         projection = requirement.projection
     else:
         groups = ([s.date().toordinal() for s in starts] if levels is Levels.DAY else None)
-        requirement = required_per_interval(work, target, max_occupancy=max_occupancy,
-                                            shrinkage=shrinkage, groups=groups)
+        requirement = written.required_per_interval(work, target,
+                                                    max_occupancy=max_occupancy,
+                                                    shrinkage=shrinkage, groups=groups)
         projection = requirement.projection
     return WrittenStaffing(mode, queue, target, max_occupancy, shrinkage, weekly_hours,
                            cycle_days, work.interval_s, requirement, projection,
@@ -368,6 +384,8 @@ def _dates(texts: list[str]) -> list[dt.date]:
 
 def _days(p: BacklogProjection, starts: list[dt.datetime],
           interval_s: float) -> tuple[DaySummary, ...]:
+    import numpy as np
+
     out = []
     day_of = np.array([s.date().toordinal() for s in starts])
     for ordinal in np.unique(day_of):

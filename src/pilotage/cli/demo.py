@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,12 +11,14 @@ from rich.table import Table
 from pilotage.cli.console import console, progress_bar
 from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.reports.overview import format_value, overview
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.store.workspace import CONFIG_FILE
+
+if TYPE_CHECKING:
+    from pilotage.store import Workspace
 
 
 def show_overview(ws: Workspace, lang: str = "fr") -> None:
+    from pilotage.reports.overview import format_value, overview
+
     for section in overview(ws):
         table = Table(title=section.title, title_justify="left")
         table.add_column("file / queue")
@@ -45,13 +47,15 @@ def demo(
         raise ParameterError(f"--agents must be at least 10, got {agents}")
     if days < 1:
         raise ParameterError(f"--days must be at least 1, got {days}")
+    from pilotage.demo import build_demo
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.store.workspace import CONFIG_FILE
+
     root = resolve_workspace_dir(workspace)
     if (root / CONFIG_FILE).exists():
         ws = Workspace.open(root)
     else:
         ws = Workspace.init(root, name="Centre de démonstration")
-    from pilotage.demo import build_demo
-
     with progress_bar("demo center") as update:
         report = build_demo(ws, seed=seed, agents=agents, days=days, progress=update)
     objectives_file = ws.root / "objectives.yaml"

@@ -13,26 +13,20 @@ import math
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from pilotage.cli.choices import Holidays, Layout
 from pilotage.cli.console import console
 from pilotage.cli.options import WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.backtest import ALL_DAYS, Backtest, backtest
-from pilotage.wfm.forecast import (
-    Adjustment,
-    ForecastSettings,
-    Holidays,
-    Layout,
-    QueueForecast,
-    forecast_queue,
-    save_forecasts,
-)
-from pilotage.wfm.history import IntervalHistory, history_from_workspace, read_history_csv
+
+if TYPE_CHECKING:
+    from pilotage.wfm.backtest import Backtest
+    from pilotage.wfm.forecast import ForecastSettings, QueueForecast
+    from pilotage.wfm.history import IntervalHistory
 
 forecast_app = typer.Typer(help="Forecast volume and AHT per queue and interval (prévision).",
                            no_args_is_help=False)
@@ -63,8 +57,21 @@ def _days(values: list[str] | None, option: str) -> frozenset[dt.date]:
     return frozenset(days)
 
 
+def _settings(*, holidays: Holidays, layout: Layout, train_weeks: int,
+              closed: list[str] | None, model: str = "auto") -> ForecastSettings:
+    """The forecast settings of the options (the CLI choices turned into the domain's)."""
+    from pilotage.wfm import forecast as fc
+
+    return fc.ForecastSettings(model=model, layout=fc.Layout(layout), train_weeks=train_weeks,
+                               holidays=fc.Holidays(holidays),
+                               closed_days=_days(closed, "--closed"))
+
+
 def load_history(history_file: Path | None, workspace_dir: Path | None, interval_min: int,
                  queues: tuple[str, ...], time_zone: str | None) -> IntervalHistory:
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm.history import history_from_workspace, read_history_csv
+
     if history_file is not None:
         return read_history_csv(history_file, time_zone=time_zone or "Europe/Paris",
                                 interval_min=interval_min)
@@ -121,11 +128,14 @@ def forecast(
     see how accurate each model has been)."""
     if ctx.invoked_subcommand is not None:
         return
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm.forecast import Adjustment, forecast_queue, save_forecasts
+
     days = parse_horizon(horizon)
     first = dt.date.fromisoformat(start) if start else None
     adjustments = [Adjustment.parse(a) for a in adjust or []]
-    settings = ForecastSettings(model=model, layout=layout, train_weeks=train_weeks,
-                                holidays=holidays, closed_days=_days(closed, "--closed"))
+    settings = _settings(model=model, layout=layout, train_weeks=train_weeks,
+                         holidays=holidays, closed=closed)
     hist = load_history(history, workspace, interval_min, tuple(queue or ()), time_zone)
     forecasts = [forecast_queue(hist, q, horizon_days=days, start=first, settings=settings,
                                 adjustments=adjustments) for q in (queue or hist.queues)]
@@ -189,9 +199,11 @@ def backtest_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Rolling-origin backtest: WAPE and MASE by model and horizon day; the best model."""
+    from pilotage.wfm.backtest import backtest
+
     days = parse_horizon(horizon)
-    settings = ForecastSettings(layout=layout, train_weeks=train_weeks, holidays=holidays,
-                                closed_days=_days(closed, "--closed"))
+    settings = _settings(layout=layout, train_weeks=train_weeks, holidays=holidays,
+                         closed=closed)
     hist = load_history(history, workspace, interval_min, tuple(queue or ()), time_zone)
     results = backtest(hist, queues=tuple(queue or ()), models=model or None, folds=folds,
                        horizon_days=days, settings=settings)
@@ -214,6 +226,8 @@ def backtest_command(
 
 
 def _accuracy_table(result: Backtest) -> Table:
+    from pilotage.wfm.backtest import ALL_DAYS
+
     table = Table(title=f"{result.queue_id}: {len(result.origins)} folds × {result.horizon_days}"
                   f" d (origins {result.origins[0]} … {result.origins[-1]}); best "
                   f"{result.best_model}, WAPE {100 * result.improvement():.1f} % below "

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from pilotage.cli.console import console, progress_bar
 from pilotage.cli.options import DebugOption, WorkspaceOption
-from pilotage.ingest.source import FORMATS, read_source
-from pilotage.store import LoadReport, Workspace, resolve_workspace_dir
+from pilotage.ingest.source_formats import FORMATS
+
+if TYPE_CHECKING:
+    from pilotage.store import LoadReport
 
 EXIT_REJECTS = 3
 
@@ -31,6 +33,9 @@ def ingest(
     Each file is loaded whole or not at all; a file already loaded adds nothing.
     Exit code: 0 all rows loaded, 3 some rows quarantined, 1 error (nothing loaded).
     """
+    from pilotage.ingest.source import read_source
+    from pilotage.store import Workspace, resolve_workspace_dir
+
     ws = Workspace.open(resolve_workspace_dir(workspace))
     reports: list[LoadReport] = []
     with progress_bar("ingest") as update:

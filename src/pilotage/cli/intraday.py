@@ -11,19 +11,20 @@ import datetime as dt
 import io
 import json
 import math
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from pilotage.cli.choices import ReforecastMethod
 from pilotage.cli.console import console
 from pilotage.cli.forecast import OutputFormat
 from pilotage.cli.options import WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.intraday import DayState, IntradaySettings, day_state, forecast_queues
-from pilotage.wfm.intraday_actions import IntradayPlan, plan_actions
-from pilotage.wfm.reforecast import Method, ReforecastSettings
+
+if TYPE_CHECKING:
+    from pilotage.wfm.intraday import DayState
+    from pilotage.wfm.intraday_actions import IntradayPlan
 
 
 def _day(text: str) -> dt.date:
@@ -170,8 +171,9 @@ def intraday(
     patience_s: Annotated[float | None, typer.Option(
         "--patience-s", help="Mean patience (Erlang A); default Erlang C.",
         show_default=False)] = None,
-    method: Annotated[Method, typer.Option(
-        "--method", help="Re-forecast method (docs/intraday.md).")] = Method.DECAYED_RATIO,
+    method: Annotated[ReforecastMethod, typer.Option(
+        "--method", help="Re-forecast method (docs/intraday.md).")]
+    = ReforecastMethod.DECAYED_RATIO,
     snapshot: Annotated[str | None, typer.Option(
         "--snapshot", help="Forecast snapshot (default: the latest made before the cut-off).",
         show_default=False)] = None,
@@ -187,9 +189,14 @@ def intraday(
 ) -> None:
     """Re-forecast the rest of the day from what has happened so far; staffing gap per
     interval; moves of breaks, overtime and time off that close it (pilotage intraday)."""
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm.intraday import IntradaySettings, day_state, forecast_queues
+    from pilotage.wfm.intraday_actions import plan_actions
+    from pilotage.wfm.reforecast import Method, ReforecastSettings
+
     the_day, cutoff = _day(day), _at(at)
     settings = IntradaySettings(service_level=sl, threshold_s=threshold_s, patience_s=patience_s,
-                                reforecast=ReforecastSettings(method=method))
+                                reforecast=ReforecastSettings(method=Method(method)))
     ws = Workspace.open(resolve_workspace_dir(workspace))
     queues = tuple(queue) if queue else forecast_queues(ws, the_day)
     plans = []

@@ -7,23 +7,21 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
+from pilotage.cli.choices import KPI_ENGINES as ENGINES
 from pilotage.cli.console import console
 from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.kpi import KpiRequest, compute, load_catalogue
-from pilotage.kpi.catalogue_text import explain_text
-from pilotage.kpi.definitions import Kpi
-from pilotage.kpi.engine import ENGINES
-from pilotage.kpi.query import drill
-from pilotage.reports.overview import format_value
-from pilotage.store import Workspace, resolve_workspace_dir
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from pilotage.kpi.definitions import Kpi
+    from pilotage.store import Workspace
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -81,6 +79,10 @@ def kpi(
     """Compute KPIs at any level and grain, from additive measures (never averages of
     averages). `pilotage kpi --list` shows the catalogue; `pilotage kpi explain KPI`
     its definition, formula, parameters, variants and the query it runs."""
+    from pilotage.kpi import KpiRequest, compute, load_catalogue
+    from pilotage.kpi.catalogue_text import explain_text
+    from pilotage.kpi.query import drill
+
     catalogue = load_catalogue()
     if lang not in ("fr", "en"):
         raise ParameterError(f"--lang {lang!r} is not fr or en")
@@ -115,6 +117,8 @@ def kpi(
 
 
 def _open(workspace: Path | None, *, required: bool) -> Workspace | None:
+    from pilotage.store import Workspace, resolve_workspace_dir
+
     root = resolve_workspace_dir(workspace)
     if not required and not (root / "pilotage.toml").exists():
         return None
@@ -122,6 +126,8 @@ def _open(workspace: Path | None, *, required: bool) -> Workspace | None:
 
 
 def _list(lang: str) -> None:
+    from pilotage.kpi import load_catalogue
+
     catalogue = load_catalogue()
     table = Table(title="Catalogue des indicateurs" if lang == "fr" else "KPI catalogue")
     for col in ("id", "nom" if lang == "fr" else "name", "abbr.", "category", "unit",
@@ -139,6 +145,8 @@ def _write(table: pa.Table, format: str, output: Path | None, kpis: list[Kpi],
     if format == "parquet":
         if output is None:
             raise ParameterError("--format parquet needs --output FILE")
+        import pyarrow.parquet as pq
+
         pq.write_table(table, output)
         return
     if format == "csv":
@@ -151,6 +159,8 @@ def _write(table: pa.Table, format: str, output: Path | None, kpis: list[Kpi],
     elif format == "json":
         text = json.dumps(table.to_pylist(), ensure_ascii=False, indent=1, default=str)
     else:
+        from pilotage.reports.overview import format_value
+
         by_id = {k.id: k for k in kpis}
         rich_table = Table()
         for name in table.column_names:

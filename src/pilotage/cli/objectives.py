@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,15 +14,10 @@ from rich.table import Table
 from pilotage.cli.console import console
 from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError, UserError
-from pilotage.kpi import load_catalogue
-from pilotage.kpi.query import kpi_session
-from pilotage.objectives.attainment import Attainment, AttainmentEngine, Status
-from pilotage.objectives.checks import check_file
-from pilotage.objectives.model import Level, ObjectivesFile
-from pilotage.objectives.periods import parse_period, period_range
-from pilotage.reports.language import bilingual, check_lang, say, status_label
-from pilotage.reports.overview import format_change, format_value
-from pilotage.store import Workspace, resolve_workspace_dir
+
+if TYPE_CHECKING:
+    from pilotage.objectives.attainment import Attainment
+    from pilotage.objectives.model import ObjectivesFile
 
 OBJECTIVES_FILE = "objectives.yaml"
 objectives_app = typer.Typer(help="Objectives: check the cascade, follow its attainment.",
@@ -30,10 +25,14 @@ objectives_app = typer.Typer(help="Objectives: check the cascade, follow its att
 
 
 def workspace_objectives_file(workspace: Path | None) -> Path:
+    from pilotage.store import resolve_workspace_dir
+
     return resolve_workspace_dir(workspace) / OBJECTIVES_FILE
 
 
 def load_objectives(file: Path) -> ObjectivesFile:
+    from pilotage.objectives.checks import check_file
+
     if not file.is_file():
         raise UserError(f"{file}: no objectives file",
                         hint="write one (see docs/objectives.md), or build the demo center, "
@@ -54,6 +53,8 @@ def check(
 ) -> None:
     """Check an objectives file: every problem at once, with file:line, the field and what to
     do. Exit code 1 when there are errors (warnings alone exit 0)."""
+    from pilotage.objectives.checks import check_file
+
     path = file or workspace_objectives_file(workspace)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
@@ -86,6 +87,12 @@ def status(
     minimum-volume guard and a 90 % uncertainty band, the trend against the previous period,
     and the sub-units contributing most to the gap."""
     import datetime as dt
+
+    from pilotage.kpi.query import kpi_session
+    from pilotage.objectives.attainment import AttainmentEngine
+    from pilotage.objectives.model import Level
+    from pilotage.objectives.periods import parse_period, period_range
+    from pilotage.store import Workspace, resolve_workspace_dir
 
     if period is not None:
         chosen = parse_period(period)
@@ -135,6 +142,11 @@ def levers(
     re-weighting their responses or contacts by each lever's condition; accessibility
     objectives by an Erlang A counterfactual; other ratios by mix and rate effects."""
     from pilotage.cli.levers_output import analyse_levers, print_levers
+    from pilotage.kpi.query import kpi_session
+    from pilotage.objectives.model import Level
+    from pilotage.objectives.periods import parse_period
+    from pilotage.reports.language import check_lang
+    from pilotage.store import Workspace, resolve_workspace_dir
 
     check_lang(lang)
     if format not in ("table", "json"):
@@ -150,8 +162,9 @@ def levers(
     print_levers(found, objectives, format, lang)
 
 
-LEVEL_NAMES = {Level.CENTER: ("centre", "center"), Level.SITE: ("site", "site"),
-               Level.TEAM: ("équipe", "team"), Level.ADVISOR: ("conseiller", "advisor")}
+LEVEL_NAMES = {"center": ("centre", "center"), "site": ("site", "site"),
+               "team": ("équipe", "team"), "advisor": ("conseiller", "advisor")}
+"""Level names by ``pilotage.objectives.model.Level`` value."""
 
 
 def _print(rows: list[Attainment], objectives: ObjectivesFile, format: str, lang: str) -> None:
@@ -167,6 +180,11 @@ def _print(rows: list[Attainment], objectives: ObjectivesFile, format: str, lang
         writer.writerows(records)
         print(buffer.getvalue(), end="")
         return
+    from pilotage.kpi import load_catalogue
+    from pilotage.objectives.attainment import Status
+    from pilotage.reports.language import bilingual, say, status_label
+    from pilotage.reports.overview import format_change, format_value
+
     catalogue = load_catalogue()
     names = {o.id: bilingual(o.name, lang) for o in objectives.objectives}
     table = Table(title=say(lang, "Atteinte des objectifs", "Objective attainment"))
@@ -182,7 +200,7 @@ def _print(rows: list[Attainment], objectives: ObjectivesFile, format: str, lang
         kpi = catalogue.kpi(a.kpi)
         colour = colours.get(a.status.value, "dim")
         worst = [c for c in a.contributors if c.contribution < 0][:2]
-        table.add_row(names[a.objective_id], LEVEL_NAMES[a.level][0 if lang == "fr" else 1],
+        table.add_row(names[a.objective_id], LEVEL_NAMES[a.level.value][0 if lang == "fr" else 1],
                       a.unit, format_value(kpi, a.actual, lang),
                       format_value(kpi, a.target, lang),
                       f"[{colour}]{status_label(a.status, lang)}[/]",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,16 +13,14 @@ from pilotage.cli.console import console, err_console
 from pilotage.cli.objectives import load_objectives, workspace_objectives_file
 from pilotage.cli.options import DebugOption, WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.kpi.query import kpi_session
-from pilotage.objectives.periods import ReportingPeriod, parse_period, period_range
-from pilotage.reports.batch import check_format, render_all, write_report
-from pilotage.reports.content import build_report, parse_level
-from pilotage.reports.context import ReportContext
-from pilotage.reports.language import check_lang
-from pilotage.store import Workspace, resolve_workspace_dir
+
+if TYPE_CHECKING:
+    from pilotage.objectives.periods import ReportingPeriod
 
 
 def _period(period: str | None, from_: str | None, to: str | None) -> ReportingPeriod:
+    from pilotage.objectives.periods import parse_period, period_range
+
     if period is not None:
         return parse_period(period)
     if from_ and to:
@@ -55,6 +53,13 @@ def report(
     """A report for a decision level: the advisor's scorecard, the team leader's, the floor
     manager's, the director's, a client contract's clauses and penalties, or the public page
     of commitments to customers. 'all' writes every report of the period."""
+    from pilotage.kpi.query import kpi_session
+    from pilotage.reports.batch import check_format, render_all, write_report
+    from pilotage.reports.content import build_report, parse_level
+    from pilotage.reports.context import ReportContext
+    from pilotage.reports.language import check_lang
+    from pilotage.store import Workspace, resolve_workspace_dir
+
     chosen = _period(period, from_, to)
     check_format(format)
     check_lang(lang)

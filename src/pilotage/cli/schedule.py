@@ -9,26 +9,19 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from pilotage.cli.choices import SolveMethod
 from pilotage.cli.console import console
 from pilotage.cli.options import WorkspaceOption
 from pilotage.errors import ParameterError
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.labour_rules import LabourRules
-from pilotage.wfm.scheduling import (
-    ScheduleResult,
-    SolveMethod,
-    advisors_from_workspace,
-    build_schedule,
-    read_advisors_csv,
-    read_requirements_csv,
-    requirement_from_forecast,
-    write_schedule,
-)
+
+if TYPE_CHECKING:
+    from pilotage.store import Workspace
+    from pilotage.wfm.scheduling import ScheduleResult
 
 
 class OutputFormat(StrEnum):
@@ -73,6 +66,10 @@ def schedule(
     """Schedule advisors' shifts, lunch and breaks to follow a requirement curve under labour
     rules (HiGHS: aggregate tours model, then advisors); an impossible request gives the best
     partial schedule, its uncovered intervals and the rules that bind."""
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm import scheduling
+    from pilotage.wfm.labour_rules import LabourRules
+
     try:
         first = dt.date.fromisoformat(start)
     except ValueError:
@@ -88,26 +85,28 @@ def schedule(
         ws = Workspace.open(resolve_workspace_dir(workspace))
     zone = ws.config.time_zone if ws is not None else "Europe/Paris"
     if requirements is not None:
-        req = read_requirements_csv(requirements, start=first, weeks=weeks, time_zone=zone)
+        req = scheduling.read_requirements_csv(requirements, start=first, weeks=weeks,
+                                               time_zone=zone)
     else:
         assert ws is not None and from_forecast is not None
-        req = requirement_from_forecast(ws, from_forecast, first, weeks, service_level=sl,
-                                        threshold_s=threshold_s)
+        req = scheduling.requirement_from_forecast(ws, from_forecast, first, weeks,
+                                                   service_level=sl, threshold_s=threshold_s)
     if advisors is not None:
-        people = read_advisors_csv(advisors)
+        people = scheduling.read_advisors_csv(advisors)
     else:
         assert ws is not None
-        people = advisors_from_workspace(ws, first, weeks)
+        people = scheduling.advisors_from_workspace(ws, first, weeks)
     if not people:
         raise ParameterError("no advisor to schedule",
                              hint="give --advisors FILE.csv or load the advisors table")
     rules = LabourRules(max_daily_h=max_daily_h, max_weekly_h=max_weekly_h,
                         rest_days_per_week=rest_days, contract_tolerance_h=tolerance_h)
-    result = build_schedule(req, people, rules=rules, time_limit_s=time_limit_s,
-                            method=method, schedule_version=version)
+    result = scheduling.build_schedule(req, people, rules=rules, time_limit_s=time_limit_s,
+                                       method=scheduling.SolveMethod(method),
+                                       schedule_version=version)
     saved = None
     if save and ws is not None and result.assignments:
-        saved = write_schedule(ws, result)
+        saved = scheduling.write_schedule(ws, result)
     if format is OutputFormat.JSON:
         payload = result.to_json_dict()
         payload["saved_rows"] = None if saved is None else saved.inserted.get("schedules", 0)

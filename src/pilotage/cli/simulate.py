@@ -10,29 +10,22 @@ import csv
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from pilotage.cli.choices import HandleTimeLaw
+from pilotage.cli.choices import SimulationEngine as Engine
 from pilotage.cli.console import console, progress_bar
 from pilotage.cli.options import WorkspaceOption, check_number
 from pilotage.errors import InputError, ParameterError
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.simulation.erlang_comparison import ErlangComparison, compare_interval
-from pilotage.wfm.simulation.estimate import Estimate
-from pilotage.wfm.simulation.horizon import (
-    Horizon,
-    build_model,
-    first_day,
-    offered_work,
-    read_staffing_csv,
-    schedule_staffing,
-)
-from pilotage.wfm.simulation.model import HandleTimeLaw
-from pilotage.wfm.simulation.plan import ALL, PlanRow, PlanSimulation, plan_simulation
-from pilotage.wfm.simulation.replications import Engine, Metric
-from pilotage.wfm.simulation.replications import simulate as run_simulation
+
+if TYPE_CHECKING:
+    from pilotage.store import Workspace
+    from pilotage.wfm.simulation.erlang_comparison import ErlangComparison
+    from pilotage.wfm.simulation.estimate import Estimate
+    from pilotage.wfm.simulation.plan import PlanRow, PlanSimulation
 
 
 class OutputFormat(StrEnum):
@@ -139,6 +132,10 @@ def simulate_interval(*, volume: float, aht_s: float, agents: int, interval_min:
                       seed: int = 1, handle_law: HandleTimeLaw = HandleTimeLaw.EXPONENTIAL,
                       handle_cv: float = 1.0, engine: Engine = Engine.AUTO) -> ErlangComparison:
     """The function layer of the one-interval mode (validates every option by name)."""
+    from pilotage.wfm.simulation.erlang_comparison import compare_interval
+    from pilotage.wfm.simulation.model import HandleTimeLaw as Law
+    from pilotage.wfm.simulation.replications import Engine as Run
+
     check_number("--volume", volume, allow_zero=True)
     check_number("--aht-s", aht_s)
     check_number("--interval-min", interval_min)
@@ -149,8 +146,8 @@ def simulate_interval(*, volume: float, aht_s: float, agents: int, interval_min:
         return compare_interval(volume, aht_s, agents, interval_min=interval_min,
                                 threshold_s=threshold_s, patience_s=patience_s,
                                 replications=replications, seed=seed, warmup_min=warmup_min,
-                                handle_law=handle_law, handle_cv=handle_cv, engine=engine,
-                                progress=lambda done, total: update(
+                                handle_law=Law(handle_law), handle_cv=handle_cv,
+                                engine=Run(engine), progress=lambda done, total: update(
                                     f"{done}/{total} replications", done / total))
 
 
@@ -164,6 +161,20 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
                   engine: Engine = Engine.AUTO, time_zone: str | None = None,
                   workspace: Path | None = None) -> PlanSimulation:
     """The function layer of the day/week mode."""
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm.simulation.horizon import (
+        Horizon,
+        build_model,
+        first_day,
+        offered_work,
+        read_staffing_csv,
+        schedule_staffing,
+    )
+    from pilotage.wfm.simulation.model import HandleTimeLaw as Law
+    from pilotage.wfm.simulation.plan import plan_simulation
+    from pilotage.wfm.simulation.replications import Engine as Run
+    from pilotage.wfm.simulation.replications import simulate as run_simulation
+
     if (forecast is None) == (volumes is None):
         raise ParameterError("give exactly one of --forecast and --volumes (or --volume, "
                              "--aht-s and --agents for one interval)",
@@ -185,15 +196,16 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
         assert ws is not None
         steps = schedule_staffing(ws, schedule, horizon)
         model = build_model(work, steps, threshold_s=threshold_s, patience_s=patience_s,
-                            handle_law=handle_law, handle_cv=handle_cv)
+                            handle_law=Law(handle_law), handle_cv=handle_cv)
     else:
         assert staffing is not None
         per_interval = read_staffing_csv(staffing, horizon, work.queue_ids)
         model = build_model(work, per_interval, threshold_s=threshold_s,
-                            patience_s=patience_s, handle_law=handle_law,
+                            patience_s=patience_s, handle_law=Law(handle_law),
                             handle_cv=handle_cv)
     with progress_bar("simulating") as update:
-        result = run_simulation(model, replications=replications, seed=seed, engine=engine,
+        result = run_simulation(model, replications=replications, seed=seed,
+                                engine=Run(engine),
                                 progress=lambda done, total: update(
                                     f"{done}/{total} replications", done / total))
     return plan_simulation(result, work)
@@ -236,6 +248,9 @@ def _mean(e: Estimate | None, fmt: str, scale: float = 1.0) -> str:
 def intervals_table(plan: PlanSimulation) -> Table:
     """All queues together, intervals with agents or calls (means); for one queue answered by
     one group, the Erlang service level of the scheduled agents next to the simulated one."""
+    from pilotage.wfm.simulation.plan import ALL
+    from pilotage.wfm.simulation.replications import Metric
+
     closed = plan.result.model.single_pool
     model = "Erlang A" if plan.result.model.queues[0].patience_s is not None else "Erlang C"
     t = Table(title=f"Simulated intervals (all queues; means of {plan.result.replications} "
@@ -266,20 +281,21 @@ def intervals_table(plan: PlanSimulation) -> Table:
     return t
 
 
-TOTAL_ROWS: tuple[tuple[str, Metric, str, float], ...] = (
-    ("offered", Metric.OFFERED, ".1f", 1.0),
-    ("answered", Metric.ANSWERED, ".1f", 1.0),
-    ("abandoned", Metric.ABANDONED, ".1f", 1.0),
-    ("answered within T", Metric.IN_TARGET, ".1f", 1.0),
-    ("service level, answered ≤ T / offered", Metric.SERVICE_LEVEL, ".4f", 1.0),
-    ("service level, answered ≤ T / answered", Metric.SERVICE_LEVEL_ANSWERED, ".4f", 1.0),
+# the metrics by value of ``pilotage.wfm.simulation.replications.Metric``
+TOTAL_ROWS: tuple[tuple[str, str, str, float], ...] = (
+    ("offered", "offered", ".1f", 1.0),
+    ("answered", "answered", ".1f", 1.0),
+    ("abandoned", "abandoned", ".1f", 1.0),
+    ("answered within T", "in_target", ".1f", 1.0),
+    ("service level, answered ≤ T / offered", "service_level", ".4f", 1.0),
+    ("service level, answered ≤ T / answered", "service_level_answered", ".4f", 1.0),
     ("service level, answered ≤ T / (answered + abandoned > T)",
-     Metric.SERVICE_LEVEL_LATE_ABANDONS, ".4f", 1.0),
-    ("ASA of answered, s", Metric.ASA_S, ".2f", 1.0),
-    ("mean wait of answered and abandoned, s", Metric.MEAN_WAIT_S, ".2f", 1.0),
-    ("abandon rate", Metric.ABANDON_RATE, ".4f", 1.0),
-    ("probability of waiting", Metric.P_WAIT, ".4f", 1.0),
-    ("occupancy", Metric.OCCUPANCY, ".4f", 1.0),
+     "service_level_late_abandons", ".4f", 1.0),
+    ("ASA of answered, s", "asa_s", ".2f", 1.0),
+    ("mean wait of answered and abandoned, s", "mean_wait_s", ".2f", 1.0),
+    ("abandon rate", "abandon_rate", ".4f", 1.0),
+    ("probability of waiting", "p_wait", ".4f", 1.0),
+    ("occupancy", "occupancy", ".4f", 1.0),
 )
 
 
@@ -287,18 +303,21 @@ def _pm(e: Estimate | None, fmt: str) -> str:
     return "—" if e is None else f"{e.mean:{fmt}} ±{e.half_width:{fmt}}"
 
 
-QUEUE_COLUMNS: tuple[tuple[str, Metric, str], ...] = (
-    ("offered", Metric.OFFERED, ".1f"), ("abandoned", Metric.ABANDONED, ".1f"),
-    ("SL ≤T/offered", Metric.SERVICE_LEVEL, ".3f"),
-    ("SL ≤T/answered", Metric.SERVICE_LEVEL_ANSWERED, ".3f"),
-    ("ASA s", Metric.ASA_S, ".1f"), ("abandon rate", Metric.ABANDON_RATE, ".3f"),
-    ("occupancy", Metric.OCCUPANCY, ".3f"),
+QUEUE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("offered", "offered", ".1f"), ("abandoned", "abandoned", ".1f"),
+    ("SL ≤T/offered", "service_level", ".3f"),
+    ("SL ≤T/answered", "service_level_answered", ".3f"),
+    ("ASA s", "asa_s", ".1f"), ("abandon rate", "abandon_rate", ".3f"),
+    ("occupancy", "occupancy", ".3f"),
 )
 
 
 def totals_table(plan: PlanSimulation) -> Table:
     """Horizon totals: every measure with its CI for one queue; the main ones (mean ± CI
     half-width) per queue when there are several (all of them are in --format json)."""
+    from pilotage.wfm.simulation.plan import ALL
+    from pilotage.wfm.simulation.replications import Metric
+
     h = plan.horizon
     title = (f"Horizon {h.start} + {h.days} day(s), per replication (95 % CI); "
              f"{plan.result.customers:,} callers simulated, engine {plan.result.engine.value}")
@@ -308,14 +327,15 @@ def totals_table(plan: PlanSimulation) -> Table:
         t.add_column("measure")
         t.add_column("all queues", justify="right")
         for name, metric, fmt, scale in TOTAL_ROWS:
-            t.add_row(name, _ci(rows[0].estimates.get(metric), fmt, scale))
+            t.add_row(name, _ci(rows[0].estimates.get(Metric(metric)), fmt, scale))
         return t
     t.add_column("queue")
     for name, _, _ in QUEUE_COLUMNS:
         t.add_column(name, justify="right")
     for r in rows:
         t.add_row("all queues" if r.scope == ALL else r.scope,
-                  *[_pm(r.estimates.get(metric), fmt) for _, metric, fmt in QUEUE_COLUMNS])
+                  *[_pm(r.estimates.get(Metric(metric)), fmt)
+                    for _, metric, fmt in QUEUE_COLUMNS])
     return t
 
 

@@ -13,7 +13,7 @@ import math
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,14 +21,10 @@ from rich.table import Table
 from pilotage.cli.console import console
 from pilotage.cli.options import WorkspaceOption, check_number, check_shrinkage
 from pilotage.errors import ParameterError
-from pilotage.store import Workspace, resolve_workspace_dir
-from pilotage.wfm.simulation.horizon import (
-    Horizon,
-    first_day,
-    offered_work,
-)
-from pilotage.wfm.staffing import IntervalStaffing, StaffingTarget, staff_interval
-from pilotage.wfm.staffing_plan import StaffingPlan, staffing_plan
+
+if TYPE_CHECKING:
+    from pilotage.wfm.staffing import IntervalStaffing
+    from pilotage.wfm.staffing_plan import StaffingPlan
 
 
 class OutputFormat(StrEnum):
@@ -121,6 +117,8 @@ def staff_calculation(*, volume: float, aht_s: float, interval_min: float = 30.0
                       patience_s: float | None = None,
                       agents: int | None = None) -> IntervalStaffing:
     """The function layer of ``pilotage staff`` (validates every option by name)."""
+    from pilotage.wfm.staffing import StaffingTarget, staff_interval
+
     check_number("--volume", volume, allow_zero=True)
     check_number("--interval-min", interval_min)
     check_number("--aht-s", aht_s)
@@ -147,6 +145,11 @@ def staff_plan(*, forecast: str | None, volumes: Path | None, start: str | None,
                shrinkage: float = 0.0, patience_s: float | None = None,
                time_zone: str | None = None, workspace: Path | None = None) -> StaffingPlan:
     """The function layer of plan mode (validates every option by name)."""
+    from pilotage.store import Workspace, resolve_workspace_dir
+    from pilotage.wfm.simulation.horizon import Horizon, first_day, offered_work
+    from pilotage.wfm.staffing import StaffingTarget
+    from pilotage.wfm.staffing_plan import staffing_plan
+
     if (forecast is None) == (volumes is None):
         raise ParameterError("give exactly one of --forecast and --volumes",
                              hint="--forecast SNAPSHOT (workspace) or --volumes FILE.csv")

@@ -10,8 +10,6 @@ from rich.table import Table
 
 from pilotage.cli.console import console
 from pilotage.cli.options import DebugOption, WorkspaceOption
-from pilotage.model.tables import TABLES
-from pilotage.store import Workspace, resolve_workspace_dir
 
 
 def init(
@@ -25,6 +23,8 @@ def init(
     debug: DebugOption = False,
 ) -> None:
     """Create a workspace: a config file, a secret and an embedded DuckDB database."""
+    from pilotage.store import Workspace, resolve_workspace_dir
+
     root = directory if directory is not None else resolve_workspace_dir(workspace)
     ws = Workspace.init(root, name=name, time_zone=time_zone)
     console.print(f"Workspace created in [bold]{ws.root}[/] (time zone {ws.config.time_zone}).")
@@ -32,6 +32,9 @@ def init(
 
 def status(workspace: WorkspaceOption = None, debug: DebugOption = False) -> None:
     """Show what the workspace holds: rows per table and the loads committed."""
+    from pilotage.model.tables import TABLES
+    from pilotage.store import Workspace, resolve_workspace_dir
+
     ws = Workspace.open(resolve_workspace_dir(workspace))
     counts = Table(title=f"Workspace {ws.root}")
     counts.add_column("table")
@@ -59,6 +62,8 @@ def quarantine(
     debug: DebugOption = False,
 ) -> None:
     """List quarantined rows with their file, line, column, value and reason."""
+    from pilotage.store import Workspace, resolve_workspace_dir
+
     ws = Workspace.open(resolve_workspace_dir(workspace))
     where, params = ("WHERE load_id = ?", [load]) if load else ("", [])
     with ws.connect(read_only=True) as con:

@@ -8,9 +8,9 @@ from pathlib import Path
 from pilotage.errors import InputError, ParameterError
 from pilotage.ingest.mapping_files import MappingFile, locate_mapping
 from pilotage.ingest.pseudonym import Pseudonymizer
+from pilotage.ingest.source_formats import FORMATS
 from pilotage.store.batch import Batch
 
-FORMATS = ("queue_log", "queue_log_table", "csv", "parquet", "json")
 _NATIVE_QUEUE_LOG = re.compile(rb"^\d{9,11}(\.\d+)?\|[^|\n]*\|[^|\n]*\|[^|\n]*\|[A-Z_]+")
 
 
