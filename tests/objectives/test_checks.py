@@ -215,9 +215,14 @@ def test_every_other_rule_prints_its_message_and_the_command_exits_1(tmp_path: P
 
     from pilotage.cli.app import app
 
-    result = CliRunner().invoke(app, ["objectives", "check", str(file)])
+    result = CliRunner().invoke(app, ["objectives", "check", str(file), "--lang", "en"])
     assert result.exit_code == 1
     assert "5 error(s), 2 warning(s)." in result.output
+    # French by default, like every report
+    result = CliRunner().invoke(app, ["objectives", "check", str(file)])
+    assert result.exit_code == 1
+    assert "5 erreur(s), 2 avertissement(s)." in result.output
+    assert "l'identifiant 'volume_cap' est utilisé deux fois" in result.output
     assert CliRunner().invoke(app, ["objectives", "check", str(DEMO)]).exit_code == 0
 
 

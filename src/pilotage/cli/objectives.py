@@ -49,20 +49,25 @@ def check(
     file: Annotated[Path | None, typer.Argument(
         help="Objectives file (default: objectives.yaml in the workspace).")] = None,
     workspace: WorkspaceOption = None,
+    lang: Annotated[str, typer.Option(help="fr | en")] = "fr",
     debug: DebugOption = False,
 ) -> None:
     """Check an objectives file: every problem at once, with file:line, the field and what to
     do. Exit code 1 when there are errors (warnings alone exit 0)."""
     from pilotage.objectives.checks import check_file
+    from pilotage.reports.language import check_lang, say
 
+    check_lang(lang)
     path = file or workspace_objectives_file(workspace)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     checked = check_file(path)
     for issue in checked.issues:
         colour = "red" if issue.severity.value == "error" else "yellow"
-        console.print(f"[{colour}]{issue}[/]", highlight=False)
-    console.print(f"{len(checked.errors)} error(s), {len(checked.warnings)} warning(s).")
+        console.print(f"[{colour}]{issue.text(lang)}[/]", markup=True, highlight=False)
+    errors, warnings = len(checked.errors), len(checked.warnings)
+    console.print(say(lang, f"{errors} erreur(s), {warnings} avertissement(s).",
+                      f"{errors} error(s), {warnings} warning(s)."))
     if checked.errors:
         raise typer.Exit(1)
 
