@@ -2,6 +2,7 @@
 
 from pilotage.kpi.compiler import KpiRequest
 from pilotage.kpi.definitions import Catalogue, Kpi, load_catalogue
-from pilotage.kpi.query import KpiResult, compute
+from pilotage.kpi.query import KpiResult, KpiSession, compute, kpi_session
 
-__all__ = ["Catalogue", "Kpi", "KpiRequest", "KpiResult", "compute", "load_catalogue"]
+__all__ = ["Catalogue", "Kpi", "KpiRequest", "KpiResult", "KpiSession", "compute",
+           "kpi_session", "load_catalogue"]
