@@ -1,6 +1,7 @@
 """``pilotage`` starts without importing the heavy libraries: building the commands (what
 ``--help`` needs) imports Typer and Rich only; each command imports its domain modules when it
-runs. The option choices mirrored in ``pilotage.cli.choices`` stay those of the domain."""
+runs. The option choices (``pilotage.cli.choices``) are the domain's own enums, defined
+once in the light ``pilotage.wfm.choices``."""
 
 from __future__ import annotations
 

@@ -12,9 +12,14 @@ from pilotage.objectives.checks import Severity, check_file
 DEMO = Path(__file__).resolve().parents[2] / "src/pilotage/objectives/demo_objectives.yaml"
 
 
-def _check(tmp_path: Path, text: str) -> list[str]:
+def _write(tmp_path: Path, text: str) -> Path:
     file = tmp_path / "objectives.yaml"
     file.write_text(textwrap.dedent(text))
+    return file
+
+
+def _check(tmp_path: Path, text: str) -> list[str]:
+    file = _write(tmp_path, text)
     return [str(i).replace(str(file), "objectives.yaml") for i in check_file(file).issues]
 
 
@@ -156,8 +161,7 @@ def test_severities_are_named_in_the_output(severity: Severity) -> None:
 
 
 def test_every_other_rule_prints_its_message_and_the_command_exits_1(tmp_path: Path) -> None:
-    file = tmp_path / "objectives.yaml"
-    file.write_text(textwrap.dedent("""\
+    file = _write(tmp_path, """\
         ambitions: [{id: a, name: {fr: A, en: A}}]
         objectives:
           - id: csat
@@ -189,7 +193,7 @@ def test_every_other_rule_prints_its_message_and_the_command_exits_1(tmp_path: P
             kpi: aht
             target: 300
             roles: [planning]
-        """))
+        """)
     issues = [str(i).replace(str(file), "objectives.yaml") for i in check_file(file).issues]
     assert issues == [
         "objectives.yaml:5: warning: objectives[0].kind: result objective 'csat' serves no "
@@ -227,8 +231,7 @@ def test_every_other_rule_prints_its_message_and_the_command_exits_1(tmp_path: P
 
 
 def test_every_message_and_fix_is_also_said_in_french(tmp_path: Path) -> None:
-    file = tmp_path / "objectives.yaml"
-    file.write_text(textwrap.dedent("""\
+    file = _write(tmp_path, """\
         ambitions: [{id: a, name: {fr: A, en: A}}]
         objectives:
           - id: sl
@@ -244,7 +247,7 @@ def test_every_message_and_fix_is_also_said_in_french(tmp_path: Path) -> None:
             levers: [nothing]
             target: 70
             tolerance: -1
-        """))
+        """)
     issues = check_file(file).issues
     french = [i.text("fr").replace(str(file), "objectives.yaml") for i in issues]
     assert ("objectives.yaml:6: erreur : objectives[0].kpi : KPI inconnu 'service_levle' ; "

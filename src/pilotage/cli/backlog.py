@@ -283,8 +283,7 @@ def written_staffing(*, volume_per_day: float | None = None, aht_s: float | None
     from pilotage.wfm.opening_hours import OpeningHours
     from pilotage.wfm.simulation.horizon import Horizon, read_work_csv
 
-    target = written.ResponseTarget(target_h * 3600.0, target_share,
-                                    written.ResponseClock(clock))
+    target = written.ResponseTarget(target_h * 3600.0, target_share, clock)
     if not (math.isfinite(weekly_hours) and weekly_hours > 0):
         raise ParameterError(f"--weekly-hours must be > 0, got {weekly_hours!r}",
                              hint="e.g. 35")

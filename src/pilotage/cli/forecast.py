@@ -62,8 +62,8 @@ def _settings(*, holidays: Holidays, layout: Layout, train_weeks: int,
     """The forecast settings of the options (the CLI choices turned into the domain's)."""
     from pilotage.wfm import forecast as fc
 
-    return fc.ForecastSettings(model=model, layout=fc.Layout(layout), train_weeks=train_weeks,
-                               holidays=fc.Holidays(holidays),
+    return fc.ForecastSettings(model=model, layout=layout, train_weeks=train_weeks,
+                               holidays=holidays,
                                closed_days=_days(closed, "--closed"))
 
 

@@ -192,11 +192,11 @@ def intraday(
     from pilotage.store import Workspace, resolve_workspace_dir
     from pilotage.wfm.intraday import IntradaySettings, day_state, forecast_queues
     from pilotage.wfm.intraday_actions import plan_actions
-    from pilotage.wfm.reforecast import Method, ReforecastSettings
+    from pilotage.wfm.reforecast import ReforecastSettings
 
     the_day, cutoff = _day(day), _at(at)
     settings = IntradaySettings(service_level=sl, threshold_s=threshold_s, patience_s=patience_s,
-                                reforecast=ReforecastSettings(method=Method(method)))
+                                reforecast=ReforecastSettings(method=method))
     ws = Workspace.open(resolve_workspace_dir(workspace))
     queues = tuple(queue) if queue else forecast_queues(ws, the_day)
     plans = []

@@ -102,7 +102,7 @@ def schedule(
     rules = LabourRules(max_daily_h=max_daily_h, max_weekly_h=max_weekly_h,
                         rest_days_per_week=rest_days, contract_tolerance_h=tolerance_h)
     result = scheduling.build_schedule(req, people, rules=rules, time_limit_s=time_limit_s,
-                                       method=scheduling.SolveMethod(method),
+                                       method=method,
                                        schedule_version=version)
     saved = None
     if save and ws is not None and result.assignments:

@@ -133,8 +133,6 @@ def simulate_interval(*, volume: float, aht_s: float, agents: int, interval_min:
                       handle_cv: float = 1.0, engine: Engine = Engine.AUTO) -> ErlangComparison:
     """The function layer of the one-interval mode (validates every option by name)."""
     from pilotage.wfm.simulation.erlang_comparison import compare_interval
-    from pilotage.wfm.simulation.model import HandleTimeLaw as Law
-    from pilotage.wfm.simulation.replications import Engine as Run
 
     check_number("--volume", volume, allow_zero=True)
     check_number("--aht-s", aht_s)
@@ -146,8 +144,8 @@ def simulate_interval(*, volume: float, aht_s: float, agents: int, interval_min:
         return compare_interval(volume, aht_s, agents, interval_min=interval_min,
                                 threshold_s=threshold_s, patience_s=patience_s,
                                 replications=replications, seed=seed, warmup_min=warmup_min,
-                                handle_law=Law(handle_law), handle_cv=handle_cv,
-                                engine=Run(engine), progress=lambda done, total: update(
+                                handle_law=handle_law, handle_cv=handle_cv,
+                                engine=engine, progress=lambda done, total: update(
                                     f"{done}/{total} replications", done / total))
 
 
@@ -170,9 +168,7 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
         read_staffing_csv,
         schedule_staffing,
     )
-    from pilotage.wfm.simulation.model import HandleTimeLaw as Law
     from pilotage.wfm.simulation.plan import plan_simulation
-    from pilotage.wfm.simulation.replications import Engine as Run
     from pilotage.wfm.simulation.replications import simulate as run_simulation
 
     if (forecast is None) == (volumes is None):
@@ -196,16 +192,16 @@ def simulate_plan(*, forecast: str | None = None, volumes: Path | None = None,
         assert ws is not None
         steps = schedule_staffing(ws, schedule, horizon)
         model = build_model(work, steps, threshold_s=threshold_s, patience_s=patience_s,
-                            handle_law=Law(handle_law), handle_cv=handle_cv)
+                            handle_law=handle_law, handle_cv=handle_cv)
     else:
         assert staffing is not None
         per_interval = read_staffing_csv(staffing, horizon, work.queue_ids)
         model = build_model(work, per_interval, threshold_s=threshold_s,
-                            patience_s=patience_s, handle_law=Law(handle_law),
+                            patience_s=patience_s, handle_law=handle_law,
                             handle_cv=handle_cv)
     with progress_bar("simulating") as update:
         result = run_simulation(model, replications=replications, seed=seed,
-                                engine=Run(engine),
+                                engine=engine,
                                 progress=lambda done, total: update(
                                     f"{done}/{total} replications", done / total))
     return plan_simulation(result, work)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -358,19 +358,29 @@ class Compiler:
             ts = ts.fill_null(t[extra])
         t = t.mutate(_ts=ts)
         t = t.mutate(_local=from_utc_timestamp(t._ts, self.time_zone))
-        if self._org_after_aggregate(t, dims, insts):
-            return self._part_org_after_aggregate(t, insts, request, dims, grain, key_names)
-        t = self.add_org(t, dims, t._local)
+        org_late = self._org_after_aggregate(t, dims, insts)
+        late: list[str] = []
+        org_where: tuple[tuple[str, str], ...] = ()
+        if org_late:
+            late = [d for d in key_names if DIMENSION_COLUMN[d] in (*ORG_COLUMNS, "advisor_id")]
+            org_where = tuple(w for w in request.where if w[0] in ORG_DIMENSIONS[1:])
+        else:
+            t = self.add_org(t, dims, t._local)
+        t = self.filter(t, replace(request, where=tuple(w for w in request.where
+                                                        if w not in org_where)))
         keys: dict[str, ir.Value] = {}
         if grain is not None:
-            for name, key in time_key(t._ts, grain, self.time_zone, local=t._local).items():
-                # nullable on every part, so the parts' key sets union into one schema
-                keys[name] = key.cast(key.type().copy(nullable=True))
+            keys.update(nullable(time_key(t._ts, grain, self.time_zone, local=t._local)))
+        if org_late:
+            keys["_local_date"] = t._local.date()
+            keys["advisor_id"] = t.advisor_id
+            if "queue_id" in t.columns:  # a row without team takes its queue's site
+                keys["queue_id"] = t.queue_id
         for dim in key_names:
-            column = DIMENSION_COLUMN[dim]
-            keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
-                         else ibis.null(NULLABLE_STRING))
-        t = self.filter(t, request)
+            if dim not in late:
+                column = DIMENSION_COLUMN[dim]
+                keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
+                             else ibis.null(NULLABLE_STRING))
         aggs: dict[str, ir.Scalar] = {}
         for inst in insts:
             measure = self.catalogue.measure(inst.measure)
@@ -383,70 +393,34 @@ class Compiler:
                 continue
             aggs[inst.column] = self.measure_expr(t, inst).cast(
                 "int64" if measure.aggregate == "count" else "float64")
-        return t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+        out = t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+        if not org_late:
+            return out
+        # the organisation of each (advisor, local date, queue), then the request's keys
+        out = self.add_org(out, dims, out._local_date)
+        for name, value in org_where:
+            out = out.filter(out[DIMENSION_COLUMN[name]] == value)
+        final = {name: out[name] for name in ("_t", "_offset_min") if name in out.columns}
+        for dim in key_names:
+            column = DIMENSION_COLUMN[dim] if dim in late else dim
+            final[dim] = out[column].cast(NULLABLE_STRING)
+        again = {inst.column: reaggregate(out[inst.column],
+                                          self.catalogue.measure(inst.measure).aggregate)
+                 for inst in insts}
+        return out.group_by(**final).aggregate(**again) if final else out.aggregate(**again)
 
     def _org_after_aggregate(self, t: ir.Table, dims: set[str],
                              insts: list[MeasureInstance]) -> bool:
         """Whether the organisation (team, site, center) can be joined after a first
-        aggregate by advisor, local date and queue: it depends on nothing else, and every
-        measure adds up (a distinct count does not)."""
+        aggregate by advisor × local date × queue (× the other keys) rather than on every
+        row — ten million contacts become a few hundred thousand rows before the team
+        membership in force that day, the team's site and the queue's site are looked up:
+        it depends on nothing else, and every measure adds up (a distinct count does not)."""
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
         return (bool(need & set(ORG_COLUMNS)) and "advisor_id" in t.columns
                 and "team_id" not in t.columns
                 and all(self.catalogue.measure(i.measure).aggregate != "count_distinct"
                         for i in insts))
-
-    def _part_org_after_aggregate(self, t: ir.Table, insts: list[MeasureInstance],
-                                  request: KpiRequest, dims: set[str], grain: Grain | None,
-                                  key_names: list[str]) -> ir.Table:
-        """``part`` for an organisation breakdown, joining the organisation on a first
-        aggregate by advisor × local date × queue (× the other keys) rather than on every
-        row: ten million contacts become a few hundred thousand rows before the team
-        membership in force that day, the team's site and the queue's site are looked up.
-        Counts and sums are summed again, maxima maximised: the same figures."""
-        org_where = tuple((n, v) for n, v in request.where if n in ORG_DIMENSIONS[1:])
-        early = KpiRequest(kpis=request.kpis, by=request.by, start=request.start,
-                           end=request.end, where=tuple(w for w in request.where
-                                                        if w not in org_where),
-                           params=request.params, business_hours=request.business_hours)
-        t = self.filter(t, early)
-        keys: dict[str, ir.Value] = {}
-        if grain is not None:
-            for name, key in time_key(t._ts, grain, self.time_zone, local=t._local).items():
-                keys[name] = key.cast(key.type().copy(nullable=True))
-        keys["_local_date"] = t._local.date()
-        keys["advisor_id"] = t.advisor_id
-        if "queue_id" in t.columns:  # a row without team takes its queue's site
-            keys["queue_id"] = t.queue_id
-        late = [d for d in key_names if DIMENSION_COLUMN[d] in (*ORG_COLUMNS, "advisor_id")]
-        for dim in key_names:
-            if dim not in late:
-                column = DIMENSION_COLUMN[dim]
-                keys[dim] = (t[column].cast(NULLABLE_STRING) if column in t.columns
-                             else ibis.null(NULLABLE_STRING))
-        aggregates = {inst.column: self.catalogue.measure(inst.measure).aggregate
-                      for inst in insts}
-        first = t.group_by(**keys).aggregate(**{
-            inst.column: self.measure_expr(t, inst).cast(
-                "int64" if aggregates[inst.column] == "count" else "float64")
-            for inst in insts})
-        first = self.add_org(first, dims, first._local_date)
-        for name, value in org_where:
-            first = first.filter(first[DIMENSION_COLUMN[name]] == value)
-        final: dict[str, ir.Value] = {}
-        for name in ("_t", "_offset_min"):
-            if name in first.columns:
-                final[name] = first[name]
-        for dim in key_names:
-            column = DIMENSION_COLUMN[dim]
-            final[dim] = (first[column] if dim in late else first[dim]).cast(NULLABLE_STRING)
-        aggs = {}
-        for column, aggregate in aggregates.items():
-            value = first[column]
-            aggs[column] = (value.max() if aggregate == "max"
-                            else value.sum().fill_null(0).cast(
-                                "int64" if aggregate == "count" else "float64"))
-        return first.group_by(**final).aggregate(**aggs) if final else first.aggregate(**aggs)
 
     def in_business_hours(self, t: ir.Table) -> ir.Table:
         """Rows whose time falls in the opening hours of their queue (or of the whole center)
@@ -499,6 +473,19 @@ class Compiler:
 
 
 PartKey = tuple[str, tuple[str, ...]]  # (source table, time columns)
+
+
+def nullable(keys: Mapping[str, ir.Value]) -> dict[str, ir.Value]:
+    """Group keys nullable on every part, so the parts' key sets union into one schema."""
+    return {name: key.cast(key.type().copy(nullable=True)) for name, key in keys.items()}
+
+
+def reaggregate(column: ir.Column, aggregate: str) -> ir.Scalar:
+    """A measure aggregated again from partial aggregates: counts and sums add up, maxima
+    take the maximum (a distinct count cannot: see ``distinct_key``)."""
+    if aggregate == "max":
+        return column.max().cast("float64")
+    return column.sum().fill_null(0).cast("int64" if aggregate == "count" else "float64")
 
 
 def distinct_key(inst: MeasureInstance) -> str:

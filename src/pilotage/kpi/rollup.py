@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ibis.expr.types as ir
@@ -32,6 +32,8 @@ from pilotage.kpi.compiler import (
     ResolvedKpi,
     distinct_key,
     measure_groups,
+    nullable,
+    reaggregate,
     request_grain,
     request_key,
     utc_window,
@@ -81,7 +83,6 @@ class SharedPart:
 
     table: ir.Table
     grain: Grain | None
-    instances: tuple[MeasureInstance, ...]
 
 
 class SharedBatch:
@@ -154,9 +155,8 @@ def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest]
     dims = [d for d in ALL_DIMENSIONS if d not in TIME_DIMENSIONS
             and any(d in requests[i].by for i in members)]
     grain = shared_grain({request_grain(requests[i]) for i in members})
-    base = KpiRequest(kpis=(), by=(*dims, *([grain.value] if grain else [])),
-                      start=first.start, end=first.end, where=first.where,
-                      params=first.params, business_hours=first.business_hours)
+    base = replace(first, kpis=(), by=(*dims, *([grain.value] if grain else [])),
+                   with_volume=False)
     compiler = Compiler(session.backend, session.catalogue, session.workspace.config.time_zone)
     compiler.window = utc_window(base)
     out: dict[int, dict[PartKey, SharedPart]] = {}
@@ -170,7 +170,7 @@ def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest]
                              distinct_as_keys=True)
         name = f"_pilotage_shared_{next(_names)}"
         table = stack.enter_context(materialised(session.backend, name, expr))
-        shared = SharedPart(table, grain, tuple(insts))
+        shared = SharedPart(table, grain)
         for i in readers:
             out.setdefault(i, {})[part_key] = shared
     return out
@@ -185,8 +185,7 @@ def roll_up(shared: SharedPart, insts: list[MeasureInstance], request: KpiReques
     grain = request_grain(request)
     if grain is not None:
         assert shared.grain is not None
-        for name, key in roll_time_key(t, shared.grain, grain).items():
-            keys[name] = key.cast(key.type().copy(nullable=True))
+        keys.update(nullable(roll_time_key(t, shared.grain, grain)))
     for dim in request.by:
         if dim not in TIME_DIMENSIONS:
             keys[dim] = t[dim].cast(NULLABLE_STRING)
@@ -194,14 +193,9 @@ def roll_up(shared: SharedPart, insts: list[MeasureInstance], request: KpiReques
     for inst in insts:
         aggregate = catalogue.measure(inst.measure).aggregate
         column = t[inst.column]
-        if aggregate == "count":
-            aggs[inst.column] = column.sum().fill_null(0).cast("int64")
-        elif aggregate == "max":
-            aggs[inst.column] = column.max().cast("float64")
-        elif aggregate == "count_distinct":
-            aggs[inst.column] = t[distinct_key(inst)].nunique(where=column > 0).cast("float64")
-        else:
-            aggs[inst.column] = column.sum().fill_null(0).cast("float64")
+        aggs[inst.column] = (
+            t[distinct_key(inst)].nunique(where=column > 0).cast("float64")
+            if aggregate == "count_distinct" else reaggregate(column, aggregate))
     return t.group_by(**keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
 
 

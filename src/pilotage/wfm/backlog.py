@@ -40,7 +40,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +47,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
 from pilotage.errors import ParameterError
+from pilotage.wfm.choices import ResponseClock
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -55,13 +55,6 @@ BoolArray = npt.NDArray[np.bool_]
 _CEIL_TOLERANCE = 1e-9
 _SOLVER_TIME_LIMIT_S = 60.0
 _BISECTION_RTOL = 1e-10
-
-
-class ResponseClock(StrEnum):
-    """How the response time is counted."""
-
-    ELAPSED = "elapsed"  # calendar time, nights and weekends included (email_response_sla)
-    BUSINESS = "business"  # only the time the queue is open to advisors
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -37,18 +36,9 @@ import pyarrow as pa
 from pilotage.demo.calendar import french_public_holidays
 from pilotage.errors import ParameterError
 from pilotage.store import Batch, LoadReport, Workspace
+from pilotage.wfm.choices import Holidays, Layout
 from pilotage.wfm.forecast_models import BASELINE, MODELS, FloatArray, Seasons, check_model, predict
 from pilotage.wfm.history import IntervalHistory
-
-
-class Layout(StrEnum):
-    OPEN = "open"  # open intervals only
-    FULL = "full"  # the full grid, zeros of closed intervals included
-
-
-class Holidays(StrEnum):
-    FR = "fr"  # French public holidays are closed days
-    NONE = "none"
 
 
 @dataclass(frozen=True)

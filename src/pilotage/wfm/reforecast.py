@@ -41,23 +41,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from pilotage.errors import ParameterError
+from pilotage.wfm.choices import ReforecastMethod as Method
 from pilotage.wfm.forecast import ForecastSettings, QueueSeries, forecast_series
 
 FloatArray = npt.NDArray[np.float64]
-
-
-class Method(StrEnum):
-    NONE = "none"
-    RATIO = "ratio"
-    SHRUNK_RATIO = "shrunk_ratio"
-    RECENT_RATIO = "recent_ratio"
-    DECAYED_RATIO = "decayed_ratio"
 
 
 @dataclass(frozen=True)

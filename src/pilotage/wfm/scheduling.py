@@ -39,6 +39,7 @@ from pilotage.store import Workspace
 from pilotage.store.batch import Batch, LoadReport
 from pilotage.wfm.assignment import solve_decomposed
 from pilotage.wfm.break_placement import greedy_placement, optimal_placement, planned_with
+from pilotage.wfm.choices import SolveMethod
 from pilotage.wfm.labour_rules import LabourRule, LabourRules
 from pilotage.wfm.roster import (
     Costs,
@@ -134,11 +135,6 @@ class Requirement:
 
 
 # ---------------------------------------------------------------------------- results
-class SolveMethod(StrEnum):
-    DECOMPOSITION = "decomposition"  # aggregate tours model, then advisors (default)
-    PER_ADVISOR = "per_advisor"  # the per-advisor MILP (exact; small instances)
-
-
 class ScheduleStatus(StrEnum):
     COMPLETE = "complete"  # every interval covered, every contract met
     PARTIAL = "partial"  # best schedule found; see uncovered and binding_rules

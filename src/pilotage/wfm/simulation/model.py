@@ -19,22 +19,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from pilotage.errors import ParameterError
+from pilotage.wfm.choices import HandleTimeLaw
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-class HandleTimeLaw(StrEnum):
-    """Distribution of handle times; the mean is the interval's AHT."""
-
-    EXPONENTIAL = "exponential"
-    LOGNORMAL = "lognormal"  # coefficient of variation ``handle_cv``
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pilotage.errors import ParameterError
+from pilotage.wfm.choices import SimulationEngine as Engine
 from pilotage.wfm.simulation.calls import Calls, draw_calls
 from pilotage.wfm.simulation.estimate import (
     Estimate,
@@ -39,12 +40,6 @@ from pilotage.wfm.simulation.single_queue import serve_fcfs
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]  # (replications done, replications)
 C = CallerMeasure
-
-
-class Engine(StrEnum):
-    AUTO = "auto"  # fast path when one queue and one group, events otherwise
-    FAST = "fast"
-    EVENTS = "events"
 
 
 class Metric(StrEnum):
