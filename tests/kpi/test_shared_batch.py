@@ -92,6 +92,20 @@ def test_the_distinct_day_count_of_attrition_rolls_up_as_distinct_days(
     assert rows and all(r["temp_share"] is None or 0 <= r["temp_share"] <= 1 for r in rows)
 
 
+def test_a_request_reading_some_of_a_shared_tables_sources_gets_only_their_rows(
+        fixture_center_ws: Workspace) -> None:
+    # the contacts and the agent states of the family are joined into one shared table;
+    # offered alone has no row for an advisor's day without contacts, adherence has
+    requests = [KpiRequest(kpis=("offered", "adherence"), by=("agent", "week")),
+                KpiRequest(kpis=("adherence", "offered"), by=("team", "day")),
+                KpiRequest(kpis=("offered",), by=("agent", "day")),
+                KpiRequest(kpis=("adherence",), by=("agent", "day"))]
+    _assert_batch_equals_alone(fixture_center_ws, requests)
+    with kpi_session(fixture_center_ws) as session:
+        offered, adherence = (session.compute(r).table.num_rows for r in requests[2:])
+    assert offered != adherence  # the case is really there
+
+
 @pytest.mark.slow
 def test_spark_rolls_up_the_same_figures(fixture_center_ws: Workspace,
                                          spark_engine: str) -> None:
@@ -131,7 +145,7 @@ def test_a_familys_temporary_tables_live_until_its_last_request(
     with kpi_session(fixture_center_ws) as session, session.shared(requests) as batch:
         assert temporary(session) == 0  # nothing built before it is needed
         batch.compute(requests[0])
-        assert temporary(session) == 1  # the contacts aggregate by team, site and day
+        assert temporary(session) == 1  # the contacts' aggregates by team, site and day
         batch.compute(requests[1])
         assert temporary(session) == 0  # its family is done
         batch.compute(requests[2])  # alone in its family: computed directly

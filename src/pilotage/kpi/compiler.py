@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import ibis
 import ibis.expr.datatypes as dt_types
@@ -330,13 +330,16 @@ class Compiler:
         dims = set(request.by) | {name for name, _ in request.where}
         grain = request_grain(request)
         key_names = [b for b in request.by if b not in TIME_DIMENSIONS]
-        parts = []
-        for (table_name, time_cols), insts in measure_groups(resolved).items():
-            part = (rolled or {}).get((table_name, time_cols))
+        parts: list[ir.Table] = []
+        for part_key, insts in measure_groups(resolved, self.catalogue).items():
+            part = (rolled or {}).get(part_key)
             if part is None:
-                part = self.part(table_name, time_cols, insts, request, dims, grain, key_names)
+                part = self.part(part_key.table, part_key.time, insts, request, dims, grain,
+                                 key_names)
+            elif any(part is seen for seen in parts):
+                continue  # one roll-up carries the measures of several sources
             parts.append(part)
-        return kpi_values(_join_parts(parts), resolved, request)
+        return _in_order(kpi_values(join_parts(parts), resolved, request), request)
 
     def part(self, table_name: str, time_cols: tuple[str, ...],
              insts: list[MeasureInstance], request: KpiRequest, dims: set[str],
@@ -472,7 +475,13 @@ class Compiler:
         return t.filter(*preds) if preds else t
 
 
-PartKey = tuple[str, tuple[str, ...]]  # (source table, time columns)
+class PartKey(NamedTuple):
+    """The measures aggregated together: their source table, its time columns (the first
+    not null gives a row's time), and whether they read a window over the whole table."""
+
+    table: str
+    time: tuple[str, ...]
+    windowed: bool = False
 
 
 def nullable(keys: Mapping[str, ir.Value]) -> dict[str, ir.Value]:
@@ -497,13 +506,22 @@ def request_grain(request: KpiRequest) -> Grain | None:
     return next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
 
 
-def measure_groups(resolved: list[ResolvedKpi]) -> dict[PartKey, list[MeasureInstance]]:
-    """The measure instances of the resolved KPIs by (source table, time columns): one
-    grouped aggregate each."""
+def measure_groups(resolved: list[ResolvedKpi], catalogue: Catalogue
+                   ) -> dict[PartKey, list[MeasureInstance]]:
+    """The measure instances of the resolved KPIs by source table and time columns, and
+    whether they read a window over the whole table: one grouped aggregate each.
+
+    A measure reading a window (the same customer's previous contact) is aggregated apart
+    from the table's other measures: the window then sorts the few columns that measure and
+    the group keys need, not every column the others read (on the 10.7 M contacts of the
+    demo year, 3.9 s instead of 8 s more for the table's aggregate)."""
     groups: dict[PartKey, list[MeasureInstance]] = {}
     for r in resolved:
         for _, inst in (*r.numerator, *r.denominator, *r.multiplier):
-            bucket = groups.setdefault((inst.table, inst.time), [])
+            windowed = any(catalogue.derived[column].since_previous is not None
+                           for column in catalogue.measure(inst.measure).where
+                           if column in catalogue.derived)
+            bucket = groups.setdefault(PartKey(inst.table, inst.time, windowed), [])
             if inst not in bucket:
                 bucket.append(inst)
     return groups
@@ -531,6 +549,22 @@ def kpi_values(totals: ir.Table, resolved: list[ResolvedKpi], request: KpiReques
     return totals.select(*group_keys, **values)
 
 
+def _in_order(t: ir.Table, request: KpiRequest) -> ir.Table:
+    """Rows by the request's dimensions in their order: time by its UTC instant (the
+    repeated hour of a 25-hour day comes out in the order it happened), the others by value,
+    no value last. Sorted by the engine, in parallel, rather than after it."""
+    keys = []
+    for dim in request.by:
+        if dim in TIME_DIMENSIONS:
+            instant = t._t
+            if "_offset_min" in t.columns:
+                instant = instant - t._offset_min.as_interval("m")
+            keys.append(ibis.asc(instant, nulls_first=False))
+        else:
+            keys.append(ibis.asc(t[dim], nulls_first=False))
+    return t.order_by(keys) if keys else t
+
+
 def utc_window(request: KpiRequest) -> sources.Window:
     """UTC bounds sure to contain the request's local days, whatever the time zone (±14 h)."""
     if request.start is None and request.end is None:
@@ -547,7 +581,7 @@ def _local_time(t: ir.Table, time_zone: str) -> ir.TimestampValue:
     return t._local if "_local" in t.columns else from_utc_timestamp(t._ts, time_zone)
 
 
-def _join_parts(parts: list[ir.Table]) -> ir.Table:
+def join_parts(parts: list[ir.Table]) -> ir.Table:
     """The parts (one row per group key each) side by side: the union of their key sets,
     then each part left-joined on it. Keys match NULL to NULL (a contact without advisor
     is its own group), hence ``identical_to`` (IS NOT DISTINCT FROM / ``<=>``)."""

@@ -53,13 +53,8 @@ def check_dimensions(by: tuple[str, ...]) -> None:
 
 @ibis.udf.scalar.builtin
 def from_utc_timestamp(ts: dt.datetime, tz: str) -> dt.datetime:  # type: ignore[empty-body]
-    """UTC → wall-clock time in ``tz`` (Spark builtin; a DuckDB macro of the same name)."""
-
-
-DUCKDB_MACROS = (
-    "CREATE OR REPLACE TEMP MACRO from_utc_timestamp(ts, tz) AS "
-    "timezone(tz, CAST(ts AS TIMESTAMPTZ))",
-)
+    """UTC → wall-clock time in ``tz`` (Spark builtin; a DuckDB macro of the same name,
+    ``pilotage.kpi.utc_offsets.duckdb_macro``)."""
 
 
 def time_key(ts: ir.TimestampValue, grain: Grain, time_zone: str,

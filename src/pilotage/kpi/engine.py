@@ -15,7 +15,7 @@ import ibis
 import pyarrow as pa
 
 from pilotage.errors import ParameterError
-from pilotage.kpi.dimensions import DUCKDB_MACROS
+from pilotage.kpi.utc_offsets import duckdb_macro
 from pilotage.store import Workspace
 
 ENGINES = ("duckdb", "spark")
@@ -40,8 +40,7 @@ def duckdb_backend(workspace: Workspace) -> Iterator[Any]:
         backend.raw_sql("SET preserve_insertion_order = false")
         # the command shows its own (Rich) progress; DuckDB's would interleave on stderr
         backend.raw_sql("SET enable_progress_bar = false")
-        for macro in DUCKDB_MACROS:
-            backend.raw_sql(macro)
+        backend.raw_sql(duckdb_macro(workspace.config.time_zone))
         yield backend
     finally:
         backend.disconnect()

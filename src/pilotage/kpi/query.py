@@ -16,6 +16,7 @@ from pilotage.kpi.compiler import (
     VOLUME_SUFFIX,
     Compiler,
     KpiRequest,
+    MeasureInstance,
     PartKey,
     ResolvedKpi,
     measure_groups,
@@ -78,9 +79,19 @@ class KpiSession:
                 shared: Mapping[PartKey, SharedPart] | None = None) -> CompiledRequest:
         if shared:  # rolled up from this batch's temporary tables: not kept for later
             compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
-            rolled = {part_key: roll_up(part, insts, request, self.catalogue)
-                      for part_key, insts in measure_groups(resolved).items()
-                      if (part := shared.get(part_key)) is not None}
+            # the measures read from one shared table rolled up together
+            readers: dict[int, tuple[list[SharedPart], list[PartKey], list[MeasureInstance]]]
+            readers = {}
+            for part_key, insts in measure_groups(resolved, self.catalogue).items():
+                if (part := shared.get(part_key)) is not None:
+                    parts, keys, measures = readers.setdefault(id(part.table), ([], [], []))
+                    parts.append(part)
+                    keys.append(part_key)
+                    measures += insts
+            rolled = {}
+            for parts, keys, measures in readers.values():
+                table = roll_up(parts, measures, request, self.catalogue)
+                rolled.update(dict.fromkeys(keys, table))
             expr = compiler.expression(request, resolved, rolled)
             return CompiledRequest(str(self.backend.compile(expr)), expr.schema().to_pyarrow())
         key = (self.backend.name, str(self.workspace.root), self._digest,
@@ -188,39 +199,29 @@ def drill(workspace: Workspace, request: KpiRequest, *, engine: str = "duckdb") 
 
 
 def _present(table: pa.Table, request: KpiRequest) -> pa.Table:
-    """Rows in time order (the UTC instant for sub-day grains, so the repeated hour of a
-    25-hour day comes out in the order it happened), then by the other dimensions (no
-    value last); time keys as labels. Arrow throughout: a year of agent × day is 10⁵–10⁶
-    rows, which Python objects would make slow and large."""
+    """The rows as the engine sorted them (``Compiler.expression``), time keys as labels.
+    Arrow throughout: a year of agent × day is 10⁵–10⁶ rows, which Python objects would
+    make slow and large."""
     grain = next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
     offsets = table.column("_offset_min") if "_offset_min" in table.column_names else None
-    sort_columns: dict[str, pa.Array] = {}
     columns: dict[str, pa.Array] = {}
     for dim in request.by:
         if dim in TIME_DIMENSIONS:
             assert grain is not None
             instant = _instant(table.column("_t"), offsets)
-            sort_columns[dim] = instant
             columns[dim] = _labels(table.column("_t"), offsets, instant, grain)
         else:
-            sort_columns[dim] = columns[dim] = table.column(dim).cast(pa.string())
+            columns[dim] = table.column(dim).cast(pa.string())
     for kpi_id in request.kpis:
         for name in (kpi_id, f"{kpi_id}{VOLUME_SUFFIX}"):
             if name in table.column_names:
                 columns[name] = _no_nan(table.column(name))
-    if not columns:
-        return pa.table({})
-    out = pa.table(columns)
-    if sort_columns and out.num_rows > 1:
-        keys = pa.table(sort_columns)
-        order = pc.sort_indices(keys, sort_keys=[(k, "ascending", "at_end")
-                                                 for k in sort_columns])
-        out = out.take(order)
-    return out
+    return pa.table(columns) if columns else pa.table({})
 
 
 def _instant(t: pa.ChunkedArray, offsets: pa.ChunkedArray | None) -> pa.ChunkedArray:
-    """The sort key of a time key: its UTC instant (µs) for sub-day grains, else itself."""
+    """A time key's instant: UTC (µs) for sub-day grains (where a local time may occur
+    twice), else the key itself."""
     if offsets is None:
         return t
     micros = pc.cast(t.cast(pa.timestamp("us")), pa.int64())
@@ -244,7 +245,7 @@ def _labels(t: pa.ChunkedArray, offsets: pa.ChunkedArray | None, instant: pa.Chu
 
 
 def _no_nan(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A missing float value is NULL, never NaN."""
-    if pa.types.is_floating(column.type):
+    """A missing float value is NULL, never NaN (looked for first: replacing copies)."""
+    if pa.types.is_floating(column.type) and pc.any(pc.is_nan(column)).as_py():
         return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
     return column

@@ -15,12 +15,15 @@ figures are those of the request computed alone (never an average of averages).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from pilotage.kpi.compiler import (
@@ -31,6 +34,7 @@ from pilotage.kpi.compiler import (
     PartKey,
     ResolvedKpi,
     distinct_key,
+    join_parts,
     measure_groups,
     nullable,
     reaggregate,
@@ -56,6 +60,7 @@ ROLLS_INTO = {
 }
 _MINUTES = {Grain.INTERVAL15: 15, Grain.INTERVAL30: 30, Grain.HOUR: 60}
 _names = itertools.count()
+PRESENT_PREFIX = "m__present_"  # a measure-like column: carried through join_parts
 
 
 def family_key(request: KpiRequest) -> tuple[Any, ...]:
@@ -79,10 +84,13 @@ def shared_grain(grains: set[Grain | None]) -> Grain | None:
 
 @dataclass(frozen=True)
 class SharedPart:
-    """A source's measures aggregated at a family's shared grain, in a temporary table."""
+    """A source's measures aggregated at a family's shared grain, in a temporary table that
+    may hold other sources' measures too (joined on the same keys): ``present`` is the column
+    that is not NULL on the rows this source has."""
 
     table: ir.Table
     grain: Grain | None
+    present: str
 
 
 class SharedBatch:
@@ -147,7 +155,7 @@ def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest]
     users: dict[PartKey, list[int]] = {}
     instances: dict[PartKey, list[MeasureInstance]] = {}
     for i in members:
-        for part_key, insts in measure_groups(resolved[i]).items():
+        for part_key, insts in measure_groups(resolved[i], session.catalogue).items():
             users.setdefault(part_key, []).append(i)
             bucket = instances.setdefault(part_key, [])
             bucket += [inst for inst in insts if inst not in bucket]
@@ -159,33 +167,50 @@ def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest]
                    with_volume=False)
     compiler = Compiler(session.backend, session.catalogue, session.workspace.config.time_zone)
     compiler.window = utc_window(base)
-    out: dict[int, dict[PartKey, SharedPart]] = {}
-    for part_key, readers in users.items():
+    # the parts with the same group keys (all but a distinct count's) joined into one table:
+    # a request then rolls up one table, with no join
+    by_keys: dict[tuple[str, ...], dict[PartKey, ir.Table]] = {}
+    for n, (part_key, readers) in enumerate(users.items()):
         if len(readers) < 2:
             continue
-        table_name, time_cols = part_key
-        insts = instances[part_key]
-        expr = compiler.part(table_name, time_cols, insts, base,
+        expr = compiler.part(part_key.table, part_key.time, instances[part_key], base,
                              set(base.by) | {name for name, _ in base.where}, grain, dims,
                              distinct_as_keys=True)
-        name = f"_pilotage_shared_{next(_names)}"
-        table = stack.enter_context(materialised(session.backend, name, expr))
-        shared = SharedPart(table, grain)
-        for i in readers:
-            out.setdefault(i, {})[part_key] = shared
+        keys = tuple(c for c in expr.columns if not c.startswith("m_"))
+        present = f"{PRESENT_PREFIX}{n}"
+        by_keys.setdefault(keys, {})[part_key] = expr.mutate(
+            **{present: ibis.literal(1, "int8")})
+    out: dict[int, dict[PartKey, SharedPart]] = {}
+    for parts in by_keys.values():
+        # each part computed alone (one query holding every source's aggregate at once
+        # spills), then the small aggregates joined (a Spark view reads the parts' views:
+        # they are kept until the family is done)
+        tables = [stack.enter_context(materialised(
+            session.backend, f"_pilotage_shared_{next(_names)}", expr))
+            for expr in parts.values()] if len(parts) > 1 else list(parts.values())
+        table = stack.enter_context(materialised(
+            session.backend, f"_pilotage_shared_{next(_names)}", join_parts(tables)))
+        for part_key, expr in parts.items():
+            present = next(c for c in expr.columns if c.startswith(PRESENT_PREFIX))
+            for i in users[part_key]:
+                out.setdefault(i, {})[part_key] = SharedPart(table, grain, present)
     return out
 
 
-def roll_up(shared: SharedPart, insts: list[MeasureInstance], request: KpiRequest,
+def roll_up(shared: Sequence[SharedPart], insts: list[MeasureInstance], request: KpiRequest,
             catalogue: Catalogue) -> ir.Table:
-    """The part of ``request`` (its measures ``insts``) from the shared aggregate: the same
-    keys, names and types as the part computed from the source."""
-    t = shared.table
+    """The parts of ``request`` (their measures ``insts``) from one shared table (``shared``:
+    the parts it holds that the request reads): the keys, names and types of those parts
+    computed from their sources and joined. Rows of the table's other parts only are left
+    out: the request alone would have no such key."""
+    t = shared[0].table
+    present = [t[part.present].notnull() for part in shared]
+    t = t.filter(functools.reduce(operator.or_, present))
     keys: dict[str, ir.Value] = {}
     grain = request_grain(request)
     if grain is not None:
-        assert shared.grain is not None
-        keys.update(nullable(roll_time_key(t, shared.grain, grain)))
+        assert shared[0].grain is not None
+        keys.update(nullable(roll_time_key(t, shared[0].grain, grain)))
     for dim in request.by:
         if dim not in TIME_DIMENSIONS:
             keys[dim] = t[dim].cast(NULLABLE_STRING)
