@@ -13,6 +13,8 @@ some engines).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -33,6 +35,7 @@ from pilotage.kpi.dimensions import (
     time_key,
 )
 from pilotage.kpi.sources import SOURCE_TIME_COLUMN
+from pilotage.model.tables import TABLES
 
 ATTRIBUTION_COLUMN = {
     "arrival": ("offered_at",),
@@ -180,10 +183,13 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
 class Compiler:
     """Builds the Ibis expression of a request on one backend's tables."""
 
-    def __init__(self, backend: Any, catalogue: Catalogue, time_zone: str) -> None:
+    def __init__(self, backend: Any, catalogue: Catalogue, time_zone: str,
+                 window_rows: Mapping[str, ir.Table] | None = None) -> None:
         self.backend = backend
         self.catalogue = catalogue
         self.time_zone = time_zone
+        # per table, its ``window_rows`` computed once for several requests (a batch)
+        self.window_rows_of = dict(window_rows or {})
 
     def table(self, name: str) -> ir.Table:
         return self.backend.table(name)
@@ -196,13 +202,44 @@ class Compiler:
             return sources.build(name, self.table, self.window)
         return self.table(name)
 
-    def enrich(self, name: str, dims: set[str],
-               derived_columns: set[str] | None = None) -> ir.Table:
-        """``name`` with the derived columns asked for (all of the table's when ``None``) and
-        the columns of the dimensions ``dims`` that a join brings (queue, contact)."""
+    def window_columns(self, name: str) -> list[str]:
+        """The derived columns of ``name`` computed by a window over the whole table."""
+        return [derived_name for derived_name, derived in self.catalogue.derived.items()
+                if derived.table == name and derived.since_previous is not None]
+
+    def window_rows(self, name: str) -> ir.Table:
+        """The rows of ``name`` with a previous row in their partition (the customer's
+        contacts after the first), every column and the window columns. The window sorts only
+        the table's key, partition and time (not every column: 3 s instead of 5–8 s on the
+        10.7 M contacts of the demo year); the rows are joined back on the key."""
         t = self.source(name)
+        key = list(TABLES[name].key)
+        columns = self.window_columns(name)
+        spans = {c: self.catalogue.derived[c].since_previous or ("", "") for c in columns}
+        narrow = t.select(*dict.fromkeys([*key, *(c for span in spans.values() for c in span)]))
+        narrow = narrow.select(**{f"_w_{k}": narrow[k] for k in key}, **{
+            c: _since_previous(narrow, *span) for c, span in spans.items()})
+        narrow = narrow.filter(functools.reduce(
+            operator.or_, (narrow[c].notnull() for c in columns)))
+        joined = t.join(narrow, [t[k] == narrow[f"_w_{k}"] for k in key])
+        return joined.drop(*(f"_w_{k}" for k in key))
+
+    def enrich(self, name: str, dims: set[str],
+               derived_columns: set[str] | None = None, *,
+               window_rows_only: bool = False) -> ir.Table:
+        """``name`` with the derived columns asked for (all of the table's when ``None``) and
+        the columns of the dimensions ``dims`` that a join brings (queue, contact).
+
+        ``window_rows_only``: only the rows a window column is known on (``window_rows``),
+        for measures that all test a window column (NULL never passes a test)."""
+        if window_rows_only:
+            t = self.window_rows_of.get(name)
+            if t is None:
+                t = self.window_rows(name)
+        else:
+            t = self.source(name)
         for derived_name, derived in self.catalogue.derived.items():
-            if derived.table != name:
+            if derived.table != name or derived_name in t.columns:
                 continue
             if derived_columns is not None and derived_name not in derived_columns:
                 continue  # e.g. a window over every contact that no requested KPI reads
@@ -211,12 +248,7 @@ class Compiler:
                 t = t.mutate(**{derived_name: (t[end].epoch_seconds()
                                                - t[start].epoch_seconds()).cast("float64")})
             elif derived.since_previous is not None:
-                partition, time = derived.since_previous
-                w = ibis.window(group_by=t[partition], order_by=t[time])
-                previous = t[time].lag().over(w)
-                t = t.mutate(**{derived_name: ibis.ifelse(
-                    t[partition].isnull(), ibis.null("float64"),
-                    (t[time].epoch_seconds() - previous.epoch_seconds()).cast("float64"))})
+                t = t.mutate(**{derived_name: _since_previous(t, *derived.since_previous)})
         need = {DIMENSION_COLUMN[d] for d in dims if d in DIMENSION_COLUMN}
         if need & {"team_id", "site_id", "center_id"}:
             need.add("advisor_id")  # the organisation is reached through the advisor
@@ -355,7 +387,12 @@ class Compiler:
         derived = {column for inst in insts
                    for column in self.catalogue.measure(inst.measure).where
                    if column in self.catalogue.derived}
-        t = self.enrich(table_name, dims, derived)
+        # the rows a window column is known on, when computed once for a batch (computing
+        # them costs as much as the window alone)
+        window = set(self.window_columns(table_name))
+        t = self.enrich(table_name, dims, derived, window_rows_only=bool(
+            window and table_name in self.window_rows_of and all(
+                window & set(self.catalogue.measure(inst.measure).where) for inst in insts)))
         ts = t[time_cols[0]]
         for extra in time_cols[1:]:
             ts = ts.fill_null(t[extra])
@@ -547,6 +584,14 @@ def kpi_values(totals: ir.Table, resolved: list[ResolvedKpi], request: KpiReques
             if request.with_volume:
                 values[f"{r.kpi.id}{VOLUME_SUFFIX}"] = num.cast("float64")
     return totals.select(*group_keys, **values)
+
+
+def _since_previous(t: ir.Table, partition: str, time: str) -> ir.FloatingValue:
+    """Seconds since the previous row of the same ``partition`` value in ``time`` order (NULL
+    for the first, and for a row without partition value)."""
+    previous = t[time].lag().over(ibis.window(group_by=t[partition], order_by=t[time]))
+    return ibis.ifelse(t[partition].isnull(), ibis.null("float64"),
+                       (t[time].epoch_seconds() - previous.epoch_seconds()).cast("float64"))
 
 
 def _in_order(t: ir.Table, request: KpiRequest) -> ir.Table:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -76,9 +77,12 @@ class KpiSession:
         self._digest = catalogue_digest(catalogue)
 
     def compile(self, request: KpiRequest, resolved: list[ResolvedKpi],
-                shared: Mapping[PartKey, SharedPart] | None = None) -> CompiledRequest:
-        if shared:  # rolled up from this batch's temporary tables: not kept for later
-            compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
+                shared: Mapping[PartKey, SharedPart] | None = None,
+                window_rows: Mapping[str, ir.Table] | None = None) -> CompiledRequest:
+        if shared or window_rows:  # reads a batch's temporary tables: not kept for later
+            compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone,
+                                window_rows)
+            shared = shared or {}
             # the measures read from one shared table rolled up together
             readers: dict[int, tuple[list[SharedPart], list[PartKey], list[MeasureInstance]]]
             readers = {}
@@ -108,10 +112,13 @@ class KpiSession:
         return compiled
 
     def compute(self, request: KpiRequest, *,
-                shared: Mapping[PartKey, SharedPart] | None = None) -> KpiResult:
+                shared: Mapping[PartKey, SharedPart] | None = None,
+                window_rows: Mapping[str, ir.Table] | None = None) -> KpiResult:
+        """``request``'s figures; ``shared`` and ``window_rows``: a batch's temporary tables
+        (``pilotage.kpi.rollup``) it may read."""
         check_dimensions(request.by)
         resolved = resolve(self.catalogue, request)
-        compiled = self.compile(request, resolved, shared)
+        compiled = self.compile(request, resolved, shared, window_rows)
         table = run_sql(self.backend, compiled.sql, compiled.schema)
         return KpiResult(_present(table, request), tuple(resolved), compiled.sql)
 

@@ -112,6 +112,23 @@ class SharedBatch:
         self._family = {i: f for f, members in enumerate(self._members) for i in members}
         self._left = {f: set(members) for f, members in enumerate(self._members)}
         self._built: dict[int, tuple[ExitStack, dict[int, dict[PartKey, SharedPart]]]] = {}
+        # the tables whose window (the same customer's previous contact) two or more of the
+        # batch's aggregates read: its rows with a window value are computed once
+        self._window_tables = _window_tables(session.catalogue, self._resolved, self._members)
+        self._window_rows: dict[str, ir.Table] | None = None
+        self._window_stack = ExitStack()
+
+    def window_rows(self) -> dict[str, ir.Table]:
+        """``Compiler.window_rows`` of the batch's window tables, built at the first call."""
+        if self._window_rows is None:
+            compiler = Compiler(self.session.backend, self.session.catalogue,
+                                self.session.workspace.config.time_zone)
+            self._window_rows = {
+                name: self._window_stack.enter_context(materialised(
+                    self.session.backend, f"_pilotage_window_{next(_names)}",
+                    compiler.window_rows(name)))
+                for name in self._window_tables}
+        return self._window_rows
 
     def prepare(self, request: KpiRequest) -> None:
         """Build the shared aggregates of ``request``'s family now (if it has any)."""
@@ -120,7 +137,7 @@ class SharedBatch:
             stack = ExitStack()
             try:
                 parts = _build_family(stack, self.session, self._requests, self._resolved,
-                                      self._members[family])
+                                      self._members[family], self.window_rows())
             except BaseException:
                 stack.close()
                 raise
@@ -130,10 +147,11 @@ class SharedBatch:
         i = self._index.get(request_key(request), -1)
         family = self._family.get(i)
         if family is None:
-            return self.session.compute(request)
+            return self.session.compute(request, window_rows=self.window_rows())
         self.prepare(request)
         stack, parts = self._built.get(family, (None, {}))
-        result = self.session.compute(request, shared=parts.get(i))
+        result = self.session.compute(request, shared=parts.get(i),
+                                      window_rows=self.window_rows())
         self._left[family].discard(i)
         if not self._left[family] and stack is not None:
             stack.close()
@@ -144,11 +162,27 @@ class SharedBatch:
         for stack, _ in self._built.values():
             stack.close()
         self._built.clear()
+        self._window_stack.close()
+        self._window_rows = None
+
+
+def _window_tables(catalogue: Catalogue, resolved: Sequence[list[ResolvedKpi]],
+                   members: list[list[int]]) -> list[str]:
+    """The tables whose window columns two or more aggregates of the batch read: each
+    family's shared one, and each request's own (a request alone in its family)."""
+    in_family = {i for family in members for i in family}
+    readers: dict[str, int] = {}
+    for group in [*members, *([i] for i in range(len(resolved)) if i not in in_family)]:
+        tables = {part_key.table for i in group
+                  for part_key in measure_groups(resolved[i], catalogue) if part_key.windowed}
+        for table in tables:
+            readers[table] = readers.get(table, 0) + 1
+    return [table for table, n in readers.items() if n >= 2]
 
 
 def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest],
-                  resolved: Sequence[list[ResolvedKpi]], members: list[int]
-                  ) -> dict[int, dict[PartKey, SharedPart]]:
+                  resolved: Sequence[list[ResolvedKpi]], members: list[int],
+                  window_rows: dict[str, ir.Table]) -> dict[int, dict[PartKey, SharedPart]]:
     """For each member request (by index) the shared parts it rolls up from: one per source
     that two or more members read, at the union of their dimensions and the coarsest grain
     they all roll up from; temporary tables until ``stack`` closes."""
@@ -165,7 +199,8 @@ def _build_family(stack: ExitStack, session: Any, requests: Sequence[KpiRequest]
     grain = shared_grain({request_grain(requests[i]) for i in members})
     base = replace(first, kpis=(), by=(*dims, *([grain.value] if grain else [])),
                    with_volume=False)
-    compiler = Compiler(session.backend, session.catalogue, session.workspace.config.time_zone)
+    compiler = Compiler(session.backend, session.catalogue, session.workspace.config.time_zone,
+                        window_rows)
     compiler.window = utc_window(base)
     # the parts with the same group keys (all but a distinct count's) joined into one table:
     # a request then rolls up one table, with no join
