@@ -213,16 +213,21 @@ class Compiler:
         the table's key, partition and time (not every column: 3 s instead of 5–8 s on the
         10.7 M contacts of the demo year); the rows are joined back on the key."""
         t = self.source(name)
-        key = list(TABLES[name].key)
+        # DuckDB's row number in the table (a stored table's ``rowid``) is a cheaper key to
+        # sort and join than the contact's id (4.4 s instead of 5.7 s)
+        by_rowid = self.backend.name == "duckdb" and name not in sources.BUILDERS
+        if by_rowid:
+            t = t.mutate(_w_rowid=t.rowid())
+        key = ["_w_rowid"] if by_rowid else list(TABLES[name].key)
         columns = self.window_columns(name)
         spans = {c: self.catalogue.derived[c].since_previous or ("", "") for c in columns}
         narrow = t.select(*dict.fromkeys([*key, *(c for span in spans.values() for c in span)]))
-        narrow = narrow.select(**{f"_w_{k}": narrow[k] for k in key}, **{
+        narrow = narrow.select(**{f"_w_key_{k}": narrow[k] for k in key}, **{
             c: _since_previous(narrow, *span) for c, span in spans.items()})
         narrow = narrow.filter(functools.reduce(
             operator.or_, (narrow[c].notnull() for c in columns)))
-        joined = t.join(narrow, [t[k] == narrow[f"_w_{k}"] for k in key])
-        return joined.drop(*(f"_w_{k}" for k in key))
+        joined = t.join(narrow, [t[k] == narrow[f"_w_key_{k}"] for k in key])
+        return joined.drop(*(f"_w_key_{k}" for k in key), *(["_w_rowid"] if by_rowid else []))
 
     def enrich(self, name: str, dims: set[str],
                derived_columns: set[str] | None = None, *,

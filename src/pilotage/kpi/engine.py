@@ -77,21 +77,31 @@ def backend_for(workspace: Workspace, engine: str) -> Iterator[Any]:
 def materialised(backend: Any, name: str, expr: Any) -> Iterator[Any]:
     """``expr`` computed once into a temporary table of the session (a DuckDB temporary
     table; a cached temporary view on Spark), dropped on exit; yields it as an Ibis table."""
-    sql = str(backend.compile(expr))
-    if backend.name == "duckdb":
-        backend.con.sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
-        drop = f'DROP TABLE IF EXISTS temp."{name}"'
-    elif backend.name == "pyspark":
-        backend.raw_sql(f"CACHE TABLE `{name}` AS {sql}")
-        drop = f"DROP VIEW IF EXISTS `{name}`"
-    else:
-        raise ParameterError(f"no temporary tables on engine {backend.name!r}")
+    create_temporary(backend, name, str(backend.compile(expr)))
     try:
         yield backend.table(name)
     finally:
-        if backend.name == "pyspark":
-            backend.raw_sql(f"UNCACHE TABLE IF EXISTS `{name}`")
-        backend.raw_sql(drop)
+        drop_temporary(backend, name)
+
+
+def create_temporary(backend: Any, name: str, sql: str) -> None:
+    """A temporary table ``name`` holding the rows of ``sql`` (compiled for ``backend``).
+    Touches no Ibis object: it may run in a thread while another compiles expressions."""
+    if backend.name == "duckdb":
+        backend.con.sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
+    elif backend.name == "pyspark":
+        backend.raw_sql(f"CACHE TABLE `{name}` AS {sql}")
+    else:
+        raise ParameterError(f"no temporary tables on engine {backend.name!r}")
+
+
+def drop_temporary(backend: Any, name: str) -> None:
+    """Drop ``create_temporary``'s table, if it was made."""
+    if backend.name == "duckdb":
+        backend.raw_sql(f'DROP TABLE IF EXISTS temp."{name}"')
+    elif backend.name == "pyspark":
+        backend.raw_sql(f"UNCACHE TABLE IF EXISTS `{name}`")
+        backend.raw_sql(f"DROP VIEW IF EXISTS `{name}`")
 
 
 def run_sql(backend: Any, sql: str, schema: pa.Schema) -> pa.Table:

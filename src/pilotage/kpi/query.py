@@ -113,12 +113,14 @@ class KpiSession:
 
     def compute(self, request: KpiRequest, *,
                 shared: Mapping[PartKey, SharedPart] | None = None,
-                window_rows: Mapping[str, ir.Table] | None = None) -> KpiResult:
+                window_rows: Mapping[str, ir.Table] | None = None,
+                compiled: CompiledRequest | None = None) -> KpiResult:
         """``request``'s figures; ``shared`` and ``window_rows``: a batch's temporary tables
-        (``pilotage.kpi.rollup``) it may read."""
+        (``pilotage.kpi.rollup``) it may read; ``compiled``: its query, compiled already."""
         check_dimensions(request.by)
         resolved = resolve(self.catalogue, request)
-        compiled = self.compile(request, resolved, shared, window_rows)
+        if compiled is None:
+            compiled = self.compile(request, resolved, shared, window_rows)
         table = run_sql(self.backend, compiled.sql, compiled.schema)
         return KpiResult(_present(table, request), tuple(resolved), compiled.sql)
 
