@@ -95,14 +95,16 @@ def test_the_distinct_day_count_of_attrition_rolls_up_as_distinct_days(
 def test_a_request_reading_some_of_a_shared_tables_sources_gets_only_their_rows(
         fixture_center_ws: Workspace) -> None:
     # the contacts and the agent states of the family are joined into one shared table;
-    # offered alone has no row for an advisor's day without contacts, adherence has
+    # offered alone has no row for an advisor's day without contacts, adherence has; csat
+    # is read by one request only: its surveys are aggregated for it alone
     requests = [KpiRequest(kpis=("offered", "adherence"), by=("agent", "week")),
                 KpiRequest(kpis=("adherence", "offered"), by=("team", "day")),
                 KpiRequest(kpis=("offered",), by=("agent", "day")),
-                KpiRequest(kpis=("adherence",), by=("agent", "day"))]
+                KpiRequest(kpis=("adherence",), by=("agent", "day")),
+                KpiRequest(kpis=("offered", "csat"), by=("team", "week"))]
     _assert_batch_equals_alone(fixture_center_ws, requests)
     with kpi_session(fixture_center_ws) as session:
-        offered, adherence = (session.compute(r).table.num_rows for r in requests[2:])
+        offered, adherence = (session.compute(r).table.num_rows for r in requests[2:4])
     assert offered != adherence  # the case is really there
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -46,6 +46,9 @@ from pilotage.kpi.compiler import (
 from pilotage.kpi.definitions import Catalogue
 from pilotage.kpi.dimensions import ALL_DIMENSIONS, ORG_DIMENSIONS, TIME_DIMENSIONS, Grain
 from pilotage.kpi.engine import create_temporary, drop_temporary, materialised
+
+if TYPE_CHECKING:
+    from pilotage.kpi.query import CompiledRequest
 
 SUB_DAY = (Grain.INTERVAL15, Grain.INTERVAL30, Grain.HOUR)
 # each grain and the coarser ones it rolls up into (a week does not fit in a month)
@@ -112,7 +115,10 @@ class SharedBatch:
         self._members = [m for m in families.values() if len(m) > 1]
         self._family = {i: f for f, members in enumerate(self._members) for i in members}
         self._left = {f: set(members) for f, members in enumerate(self._members)}
-        self._built: dict[int, tuple[ExitStack, dict[int, Any]]] = {}  # compiled requests
+        # per family being computed: its temporary tables (dropped when the stack closes),
+        # each member's shared parts, the members' queries compiled beforehand
+        self._built: dict[int, tuple[ExitStack, dict[int, dict[PartKey, SharedPart]],
+                                     dict[int, CompiledRequest]]] = {}
         # the tables whose window (the same customer's previous contact) two or more of the
         # batch's aggregates read: its rows with a window value are computed once
         self._window_tables = _window_tables(session.catalogue, self._resolved, self._members)
@@ -135,7 +141,9 @@ class SharedBatch:
         """Build the shared aggregates of ``request``'s family now (if it has any), and
         compile its members' queries meanwhile: the engine builds the tables in a thread (it
         releases the GIL) while this one compiles the roll-ups against the tables' names and
-        schemas (Ibis takes ~0.3 s a request)."""
+        schemas (Ibis takes ~0.3 s a request). Only the members reading nothing but shared
+        tables are compiled then: their compilation never asks the engine for a table's
+        schema, which would use the connection the thread is using."""
         family = self._family.get(self._index.get(request_key(request), -1))
         if family is None or family in self._built or not self._left[family]:
             return
@@ -152,31 +160,35 @@ class SharedBatch:
                 built = pool.submit(_create_all, backend, plan)
                 try:
                     compiled = {i: self.session.compile(self._requests[i], self._resolved[i],
-                                                        parts.get(i), window_rows)
-                                for i in members}
+                                                        parts[i], window_rows)
+                                for i in members if i in parts and set(measure_groups(
+                                    self._resolved[i], self.session.catalogue)) <= set(parts[i])}
                 finally:
                     built.result()
         except BaseException:
             stack.close()
             raise
-        self._built[family] = (stack, compiled)
+        self._built[family] = (stack, parts, compiled)
 
     def compute(self, request: KpiRequest) -> Any:
         i = self._index.get(request_key(request), -1)
-        family = self._family.get(i)
-        if family is None:
+        family = self._family.get(i, -1)
+        if family >= 0:
+            self.prepare(request)
+        built = self._built.get(family)
+        if built is None:  # alone in its family, or asked again after its family was done
             return self.session.compute(request, window_rows=self.window_rows())
-        self.prepare(request)
-        stack, compiled = self._built.get(family, (None, {}))
-        result = self.session.compute(request, compiled=compiled.get(i))
+        stack, parts, compiled = built
+        result = self.session.compute(request, shared=parts.get(i), compiled=compiled.get(i),
+                                      window_rows=self.window_rows())
         self._left[family].discard(i)
-        if not self._left[family] and stack is not None:
+        if not self._left[family]:
             stack.close()
             del self._built[family]
         return result
 
     def close(self) -> None:
-        for stack, _ in self._built.values():
+        for stack, _, _ in self._built.values():
             stack.close()
         self._built.clear()
         self._window_stack.close()
