@@ -210,8 +210,9 @@ class Compiler:
     def window_rows(self, name: str) -> ir.Table:
         """The rows of ``name`` with a previous row in their partition (the customer's
         contacts after the first), every column and the window columns. The window sorts only
-        the table's key, partition and time (not every column: 3 s instead of 5–8 s on the
-        10.7 M contacts of the demo year); the rows are joined back on the key."""
+        the row key, partition and time, and the rows are joined back on the key: 4.4 s for
+        the 10.7 M contacts of the demo year, against 10 s for a window carrying every
+        column."""
         t = self.source(name)
         # DuckDB's row number in the table (a stored table's ``rowid``) is a cheaper key to
         # sort and join than the contact's id (4.4 s instead of 5.7 s)
