@@ -236,14 +236,10 @@ class Compiler:
         """``name`` with the derived columns asked for (all of the table's when ``None``) and
         the columns of the dimensions ``dims`` that a join brings (queue, contact).
 
-        ``window_rows_only``: only the rows a window column is known on (``window_rows``),
-        for measures that all test a window column (NULL never passes a test)."""
-        if window_rows_only:
-            t = self.window_rows_of.get(name)
-            if t is None:
-                t = self.window_rows(name)
-        else:
-            t = self.source(name)
+        ``window_rows_only``: only the rows a window column is known on (the batch's
+        ``window_rows_of``), for measures that all test a window column (NULL never passes a
+        test)."""
+        t = self.window_rows_of[name] if window_rows_only else self.source(name)
         for derived_name, derived in self.catalogue.derived.items():
             if derived.table != name or derived_name in t.columns:
                 continue
