@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -180,19 +180,32 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
     return str(value)
 
 
+def counted(t: ir.Table, where: ir.BooleanValue | None) -> ir.IntegerScalar:
+    """The rows of ``t`` meeting ``where`` (never NULL: conditions are NULL-free), counted as
+    a sum of a CASE rather than a ``COUNT(*) FILTER (WHERE ...)``: DuckDB computes the 28
+    filtered measures of ten million contacts 20-30 % faster so (2.2-2.5 s against
+    2.5-3.3 s)."""
+    if where is None:
+        return t.count()
+    return where.ifelse(1, 0).sum().fill_null(0)
+
+
 class Compiler:
     """Builds the Ibis expression of a request on one backend's tables."""
 
     def __init__(self, backend: Any, catalogue: Catalogue, time_zone: str,
-                 window_rows: Mapping[str, ir.Table] | None = None) -> None:
+                 window_rows: Mapping[str, ir.Table] | None = None, *,
+                 tables: Callable[[str], ir.Table] | None = None) -> None:
         self.backend = backend
         self.catalogue = catalogue
         self.time_zone = time_zone
         # per table, its ``window_rows`` computed once for several requests (a batch)
         self.window_rows_of = dict(window_rows or {})
+        # a stored table by name (a session's, whose schemas are asked once)
+        self._tables = tables or backend.table
 
     def table(self, name: str) -> ir.Table:
-        return self.backend.table(name)
+        return self._tables(name)
 
     # ------------------------------------------------------------------ enrichment
     window: sources.Window = None
@@ -339,17 +352,19 @@ class Compiler:
         measure = self.catalogue.measure(inst.measure)
         where = self.measure_condition(t, inst)
         if measure.aggregate == "count":
-            return t.count(where=where) if where is not None else t.count()
+            return counted(t, where)
         value = t[measure.value[0]].cast("float64").fill_null(0)
         for extra in measure.value[1:]:
             value = value + t[extra].cast("float64").fill_null(0)
         if measure.scale != 1.0:
             value = value * measure.scale
-        if measure.aggregate == "max":
-            return value.max(where=where)
         if measure.aggregate == "count_distinct":
             return t[measure.value[0]].nunique(where=where)
-        return value.sum(where=where).fill_null(0)
+        if where is not None:  # a CASE, not a FILTER clause: see ``counted``
+            value = where.ifelse(value, ibis.null("float64"))
+        if measure.aggregate == "max":
+            return value.max()
+        return value.sum().fill_null(0)
 
     # ------------------------------------------------------------------ plan
     def expression(self, request: KpiRequest, resolved: list[ResolvedKpi],
@@ -430,8 +445,7 @@ class Compiler:
                 value = t[measure.value[0]]
                 keys[distinct_key(inst)] = value.cast(value.type().copy(nullable=True))
                 where = self.measure_condition(t, inst)
-                aggs[inst.column] = (t.count(where=where) if where is not None
-                                     else t.count()).cast("int64")
+                aggs[inst.column] = counted(t, where).cast("int64")
                 continue
             aggs[inst.column] = self.measure_expr(t, inst).cast(
                 "int64" if measure.aggregate == "count" else "float64")

@@ -109,9 +109,13 @@ class Measure(Frozen):
         from pilotage.kpi.sources import SOURCE_COLUMNS
 
         spec = TABLES.get(self.table)
-        if spec is None and self.table not in SOURCE_COLUMNS:
+        # a source built over a canonical table (agent_states) adds columns to it
+        if self.table in SOURCE_COLUMNS:
+            columns = SOURCE_COLUMNS[self.table]
+        elif spec is not None:
+            columns = spec.column_names
+        else:
             raise ValueError(f"unknown table or source {self.table!r}")
-        columns = spec.column_names if spec is not None else SOURCE_COLUMNS[self.table]
         for col in [*self.value, *self.where, *([self.time] if self.time else [])]:
             if col not in columns and not col.startswith("derived_"):
                 close = difflib.get_close_matches(col, columns, n=1)

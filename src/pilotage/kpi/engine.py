@@ -73,19 +73,9 @@ def backend_for(workspace: Workspace, engine: str) -> Iterator[Any]:
         raise ParameterError(f"--engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 
-@contextmanager
-def materialised(backend: Any, name: str, expr: Any) -> Iterator[Any]:
-    """``expr`` computed once into a temporary table of the session (a DuckDB temporary
-    table; a cached temporary view on Spark), dropped on exit; yields it as an Ibis table."""
-    create_temporary(backend, name, str(backend.compile(expr)))
-    try:
-        yield backend.table(name)
-    finally:
-        drop_temporary(backend, name)
-
-
 def create_temporary(backend: Any, name: str, sql: str) -> None:
-    """A temporary table ``name`` holding the rows of ``sql`` (compiled for ``backend``).
+    """A temporary table ``name`` holding the rows of ``sql`` (compiled for ``backend``): a
+    DuckDB temporary table, a cached temporary view on Spark.
     Touches no Ibis object: it may run in a thread while another compiles expressions."""
     if backend.name == "duckdb":
         backend.con.sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')

@@ -34,6 +34,7 @@ from pilotage.kpi.dimensions import (
 )
 from pilotage.kpi.engine import backend_for, run_sql
 from pilotage.kpi.rollup import SharedBatch, SharedPart, roll_up
+from pilotage.model.tables import TABLES
 from pilotage.store import Workspace
 
 
@@ -75,13 +76,30 @@ class KpiSession:
         self.backend = backend
         self.catalogue = catalogue
         self._digest = catalogue_digest(catalogue)
+        self._tables: dict[str, ir.Table] = {}
+
+    def table(self, name: str) -> ir.Table:
+        """A stored table, its schema asked of the engine once a session."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self.backend.table(name)
+        return table
+
+    def load_tables(self) -> None:
+        """Every canonical table's schema now: compiling then never uses the connection, so
+        it may run while a thread uses it (``SharedBatch.prepare``)."""
+        for name in TABLES:
+            self.table(name)
+
+    def compiler(self, window_rows: Mapping[str, ir.Table] | None = None) -> Compiler:
+        return Compiler(self.backend, self.catalogue, self.workspace.config.time_zone,
+                        window_rows, tables=self.table)
 
     def compile(self, request: KpiRequest, resolved: list[ResolvedKpi],
                 shared: Mapping[PartKey, SharedPart] | None = None,
                 window_rows: Mapping[str, ir.Table] | None = None) -> CompiledRequest:
         if shared or window_rows:  # reads a batch's temporary tables: not kept for later
-            compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone,
-                                window_rows)
+            compiler = self.compiler(window_rows)
             shared = shared or {}
             # the measures read from one shared table rolled up together
             readers: dict[int, tuple[list[SharedPart], list[PartKey], list[MeasureInstance]]]
@@ -102,8 +120,7 @@ class KpiSession:
                self.workspace.config.time_zone, request_key(request))
         compiled = _compiled.get(key)
         if compiled is None:
-            compiler = Compiler(self.backend, self.catalogue, self.workspace.config.time_zone)
-            expr = compiler.expression(request, resolved)
+            expr = self.compiler().expression(request, resolved)
             compiled = CompiledRequest(str(self.backend.compile(expr)),
                                        expr.schema().to_pyarrow())
             if len(_compiled) >= _COMPILED_MAX:

@@ -20,16 +20,17 @@ import itertools
 import operator
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
+from ibis.common.exceptions import IbisError
 
+from pilotage.errors import PilotageError
 from pilotage.kpi.compiler import (
     NULLABLE_STRING,
-    Compiler,
     KpiRequest,
     MeasureInstance,
     PartKey,
@@ -45,7 +46,7 @@ from pilotage.kpi.compiler import (
 )
 from pilotage.kpi.definitions import Catalogue
 from pilotage.kpi.dimensions import ALL_DIMENSIONS, ORG_DIMENSIONS, TIME_DIMENSIONS, Grain
-from pilotage.kpi.engine import create_temporary, drop_temporary, materialised
+from pilotage.kpi.engine import create_temporary, drop_temporary
 
 if TYPE_CHECKING:
     from pilotage.kpi.query import CompiledRequest
@@ -124,51 +125,86 @@ class SharedBatch:
         self._window_tables = _window_tables(session.catalogue, self._resolved, self._members)
         self._window_rows: dict[str, ir.Table] | None = None
         self._window_stack = ExitStack()
+        # the requests alone in their family, compiled while the first family is built
+        self._compiled_alone: dict[int, CompiledRequest] | None = None
 
     def window_rows(self) -> dict[str, ir.Table]:
         """``Compiler.window_rows`` of the batch's window tables, built at the first call."""
         if self._window_rows is None:
-            compiler = Compiler(self.session.backend, self.session.catalogue,
-                                self.session.workspace.config.time_zone)
-            self._window_rows = {
-                name: self._window_stack.enter_context(materialised(
-                    self.session.backend, f"_pilotage_window_{next(_names)}",
-                    compiler.window_rows(name)))
-                for name in self._window_tables}
+            _create_all(self.session.backend, self._plan_window())
+        assert self._window_rows is not None
         return self._window_rows
 
+    def _plan_window(self) -> list[tuple[str, str]]:
+        """The window tables to create (none once planned): (name, SQL); ``_window_rows``
+        names them from now on."""
+        if self._window_rows is not None:
+            return []
+        backend = self.session.backend
+        compiler = self.session.compiler()
+        plan, tables = [], {}
+        for name in self._window_tables:
+            expr = compiler.window_rows(name)
+            temporary = f"_pilotage_window_{next(_names)}"
+            self._window_stack.callback(drop_temporary, backend, temporary)
+            plan.append((temporary, str(backend.compile(expr))))
+            tables[name] = ibis.table(expr.schema(), name=temporary)
+        self._window_rows = tables
+        return plan
+
     def prepare(self, request: KpiRequest) -> None:
-        """Build the shared aggregates of ``request``'s family now (if it has any), and
-        compile its members' queries meanwhile: the engine builds the tables in a thread (it
-        releases the GIL) while this one compiles the roll-ups against the tables' names and
-        schemas (Ibis takes ~0.3 s a request). Only the members reading nothing but shared
-        tables are compiled then: their compilation never asks the engine for a table's
-        schema, which would use the connection the thread is using."""
+        """Build the shared aggregates of ``request``'s family now (if it has any). A thread
+        creates the tables (the engine releases the GIL) while this one plans them and
+        compiles the queries against the tables' names and schemas (Ibis takes ~0.3 s a
+        request): the batch's window rows first, while the family's parts are planned; then
+        the parts, while the members (those reading nothing but shared tables) and, the
+        first time, the requests alone in their family are compiled. The tables' schemas are
+        asked of the engine before (``KpiSession.load_tables``): compiling then never uses
+        the connection the thread is using."""
         family = self._family.get(self._index.get(request_key(request), -1))
         if family is None or family in self._built or not self._left[family]:
             return
         members = self._members[family]
-        window_rows = self.window_rows()
         backend = self.session.backend
+        self.session.load_tables()
         stack = ExitStack()
+        window_planned = self._window_rows is None
         try:
-            parts, plan = _plan_family(self.session, self._requests, self._resolved, members,
-                                       window_rows)
-            for name, _ in plan:
-                stack.callback(drop_temporary, backend, name)
             with ThreadPoolExecutor(max_workers=1) as pool:
-                built = pool.submit(_create_all, backend, plan)
-                try:
-                    compiled = {i: self.session.compile(self._requests[i], self._resolved[i],
-                                                        parts[i], window_rows)
-                                for i in members if i in parts and set(measure_groups(
-                                    self._resolved[i], self.session.catalogue)) <= set(parts[i])}
-                finally:
-                    built.result()
+                # one worker: the tables are created in the order they are submitted
+                creating = [pool.submit(_create_all, backend, self._plan_window())]
+                window_rows = self._window_rows
+                assert window_rows is not None
+                parts, plan = _plan_family(self.session, self._requests, self._resolved,
+                                           members, window_rows)
+                for name, _ in plan:
+                    stack.callback(drop_temporary, backend, name)
+                creating.append(pool.submit(_create_all, backend, plan))
+                compiled = {i: self.session.compile(self._requests[i], self._resolved[i],
+                                                    parts[i], window_rows)
+                            for i in members if i in parts and set(measure_groups(
+                                self._resolved[i], self.session.catalogue)) <= set(parts[i])}
+                if self._compiled_alone is None:
+                    self._compiled_alone = self._compile_alone(window_rows)
+            for future in creating:
+                future.result()
         except BaseException:
             stack.close()
+            if window_planned:  # planned here: not to be read if it was not made
+                self._window_stack.close()
+                self._window_rows = None
             raise
         self._built[family] = (stack, parts, compiled)
+
+    def _compile_alone(self, window_rows: dict[str, ir.Table]) -> dict[int, CompiledRequest]:
+        """The queries of the requests alone in their family, those that compile (any other
+        reports its error when it is computed)."""
+        out = {}
+        for i, request in enumerate(self._requests):
+            if i not in self._family:
+                with suppress(PilotageError, IbisError):
+                    out[i] = self.session.compile(request, self._resolved[i], None, window_rows)
+        return out
 
     def compute(self, request: KpiRequest) -> Any:
         i = self._index.get(request_key(request), -1)
@@ -177,7 +213,8 @@ class SharedBatch:
             self.prepare(request)
         built = self._built.get(family)
         if built is None:  # alone in its family, or asked again after its family was done
-            return self.session.compute(request, window_rows=self.window_rows())
+            return self.session.compute(request, window_rows=self.window_rows(),
+                                        compiled=(self._compiled_alone or {}).get(i))
         stack, parts, compiled = built
         result = self.session.compute(request, shared=parts.get(i), compiled=compiled.get(i),
                                       window_rows=self.window_rows())
@@ -235,8 +272,7 @@ def _plan_family(session: Any, requests: Sequence[KpiRequest],
     grain = shared_grain({request_grain(requests[i]) for i in members})
     base = replace(first, kpis=(), by=(*dims, *([grain.value] if grain else [])),
                    with_volume=False)
-    compiler = Compiler(session.backend, session.catalogue, session.workspace.config.time_zone,
-                        window_rows)
+    compiler = session.compiler(window_rows)
     compiler.window = utc_window(base)
     # the parts with the same group keys (all but a distinct count's) joined into one table:
     # a request then rolls up one table, with no join

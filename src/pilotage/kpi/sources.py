@@ -13,13 +13,17 @@ from collections.abc import Callable
 import ibis
 import ibis.expr.types as ir
 
+from pilotage.model.tables import TABLES
+
 # columns of each derived source (for catalogue validation)
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "adherence": ("advisor_id", "start_at", "activity", "queue_id", "scheduled_s",
                   "in_adherence_s"),
     "headcount_days": ("advisor_id", "day_at", "contract_type", "contract_h"),
     "leavers": ("advisor_id", "leave_at", "contract_type"),
-    "paid_time": ("advisor_id", "start_at", "state", "duration_s", "cost_eur"),
+    # the canonical states with their cost (one source: a state's time and its cost are
+    # aggregated in one pass over the tens of millions of states)
+    "agent_states": (*TABLES["agent_states"].column_names, "cost_eur"),
     "forecast_accuracy": ("queue_id", "interval_start", "forecast_volume", "actual_volume",
                           "abs_volume_error", "actual_handle_s", "abs_handle_error_s"),
     "site_costs": ("site_id", "period_at", "category", "amount_eur"),
@@ -28,7 +32,7 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 SOURCE_TIME_COLUMN = {
     "adherence": "start_at", "headcount_days": "day_at", "leavers": "leave_at",
-    "paid_time": "start_at", "forecast_accuracy": "interval_start", "site_costs": "period_at",
+    "agent_states": "start_at", "forecast_accuracy": "interval_start", "site_costs": "period_at",
     "written_backlog": "offered_at",
 }
 
@@ -119,12 +123,14 @@ def leavers(table: Callable[[str], ir.Table]) -> ir.Table:
                       leave_at=adv.leave_date.cast("timestamp") + NOON)
 
 
-def paid_time(table: Callable[[str], ir.Table]) -> ir.Table:
+def agent_states(table: Callable[[str], ir.Table]) -> ir.Table:
+    """The agent states, ``duration_s`` filled from their bounds, and ``cost_eur``: the
+    duration at the advisor's hourly cost."""
     a = _states(table)
     adv = table("advisors").select(_adv=ibis._.advisor_id, _cost=ibis._.hourly_cost_eur)
     j = a.left_join(adv, a.advisor_id == adv._adv)
-    return j.select("advisor_id", "start_at", "state", "duration_s",
-                    cost_eur=j.duration_s / 3600.0 * j._cost.fill_null(0.0))
+    return j.mutate(cost_eur=j.duration_s / 3600.0 * j._cost.fill_null(0.0)).drop(
+        "_adv", "_cost")
 
 
 def forecast_accuracy(table: Callable[[str], ir.Table]) -> ir.Table:
@@ -176,7 +182,7 @@ def written_backlog(table: Callable[[str], ir.Table]) -> ir.Table:
 
 BUILDERS: dict[str, Callable[[Callable[[str], ir.Table]], ir.Table]] = {
     "adherence": adherence, "headcount_days": headcount_days, "leavers": leavers,
-    "paid_time": paid_time, "forecast_accuracy": forecast_accuracy, "site_costs": site_costs,
+    "agent_states": agent_states, "forecast_accuracy": forecast_accuracy, "site_costs": site_costs,
     "written_backlog": written_backlog,
 }
 
