@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -236,12 +236,30 @@ class Compiler:
         columns = self.window_columns(name)
         spans = {c: self.catalogue.derived[c].since_previous or ("", "") for c in columns}
         narrow = t.select(*dict.fromkeys([*key, *(c for span in spans.values() for c in span)]))
+        # the rows keep only the columns a measure of the window, a dimension or a time
+        # attribution can read (1.38 M contacts joined back: 0.5 s instead of 1.3 s)
+        t = t.select(*dict.fromkeys([*key, *self.window_readable(name, t.columns)]))
         narrow = narrow.select(**{f"_w_key_{k}": narrow[k] for k in key}, **{
             c: _since_previous(narrow, *span) for c, span in spans.items()})
         narrow = narrow.filter(functools.reduce(
             operator.or_, (narrow[c].notnull() for c in columns)))
         joined = t.join(narrow, [t[k] == narrow[f"_w_key_{k}"] for k in key])
         return joined.drop(*(f"_w_key_{k}" for k in key), *(["_w_rowid"] if by_rowid else []))
+
+    def window_readable(self, name: str, columns: Sequence[str]) -> list[str]:
+        """The columns of ``name`` (among ``columns``) that the measures testing its window
+        columns, the dimensions and the time attributions can read."""
+        window = set(self.window_columns(name))
+        wanted = {*TABLES[name].key, *DIMENSION_COLUMN.values(), DEFAULT_TIME_COLUMN[name],
+                  *(c for cols in ATTRIBUTION_COLUMN.values() for c in cols)}
+        for measure in self.catalogue.measures.values():
+            if measure.table == name and window & set(measure.where):
+                wanted.update(measure.value, measure.where, [measure.time] if measure.time
+                              else [])
+        for derived in list(wanted & set(self.catalogue.derived)):
+            spec = self.catalogue.derived[derived]
+            wanted.update(spec.seconds_between or spec.since_previous or ())
+        return [c for c in columns if c in wanted and c not in window]
 
     def enrich(self, name: str, dims: set[str],
                derived_columns: set[str] | None = None, *,
