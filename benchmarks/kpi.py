@@ -43,6 +43,9 @@ ORGS = ("agent", "team", "site", "center")
 TIMES = ("day", "week", "month")
 IMPLEMENTATIONS = ("engine", "sql", "pandas")
 RELATIVE_TOLERANCE = 1e-9
+# one child's run: frames by grain, wall times by row (``load``, ``shared``, grains), wall
+# time of the whole child, its peak RSS in MB
+Run = tuple[dict[str, pd.DataFrame], dict[str, float], float, float]
 
 
 def grains() -> list[tuple[str, str]]:
@@ -107,9 +110,9 @@ def run(implementation: str, workspace_dir: Path) -> tuple[dict[str, pd.DataFram
         kpis = kpis_for(org, grain)
         start = time.perf_counter()
         if implementation == "engine":
-            requests, failing = planned[(org, grain)]
+            groups, failing = planned[(org, grain)]
             frame = None
-            for group in requests:
+            for group in groups:
                 assert batch is not None
                 part = batch.compute(KpiRequest(kpis=group, by=(org, grain))).table.to_pandas()
                 frame = part if frame is None else frame.merge(part, on=[org, grain],
@@ -118,7 +121,7 @@ def run(implementation: str, workspace_dir: Path) -> tuple[dict[str, pd.DataFram
             if failing:
                 times[f"{org}×{grain}:failing"] = float(len(failing))
                 frame.attrs["failing"] = failing
-                frame.attrs["requests"] = len(requests)
+                frame.attrs["requests"] = len(groups)
         elif implementation == "sql":
             import kpi_sql
 
@@ -222,9 +225,7 @@ def _child(args: argparse.Namespace) -> None:
         pickle.dump((frames, times), fh)
 
 
-def _spawn(implementation: str, workspace: Path, out: Path) -> tuple[dict[str, pd.DataFrame],
-                                                                     dict[str, float], float,
-                                                                     float]:
+def _spawn(implementation: str, workspace: Path, out: Path) -> Run:
     """Run one implementation in a child process: (frames, times, wall s, peak RSS MB)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, __file__, "--workspace", str(workspace),
@@ -281,17 +282,24 @@ def _schedule(impls: list[str], engine_runs: int) -> list[str]:
     return order + ["engine"] * (engine_runs - order.count("engine"))
 
 
-def _median_run(runs: list[tuple[dict[str, pd.DataFrame], dict[str, float], float, float]]
-                ) -> tuple[dict[str, pd.DataFrame], dict[str, float], float, float]:
-    """The engine run of median timed total (all runs' figures are the same)."""
-    def timed(run: tuple[dict[str, pd.DataFrame], dict[str, float], float, float]) -> float:
-        return sum(v for k, v in run[1].items() if "×" in k or k in ("load", "shared"))
+def _timed(times: dict[str, float]) -> float:
+    """A run's timed total: the ``load`` and ``shared`` rows and every grain's."""
+    return sum(v for k, v in times.items() if "×" in k or k in ("load", "shared"))
 
-    ranked = sorted(runs, key=timed)
+
+def _median_run(runs: list[Run]) -> Run:
+    """The engine run of median timed total (all runs' figures are the same)."""
+    ranked = sorted(runs, key=lambda run: _timed(run[1]))
+    median = ranked[len(ranked) // 2]
     if len(runs) > 1:
-        print(f"  engine runs: {', '.join(f'{timed(r):.1f}' for r in runs)} s timed; the "
-              f"median run ({timed(ranked[len(ranked) // 2]):.1f} s) is reported below")
-    return ranked[len(ranked) // 2]
+        print(f"  engine runs: {', '.join(f'{_timed(r[1]):.1f}' for r in runs)} s timed; the "
+              f"median run ({_timed(median[1]):.1f} s) is reported below")
+    return median
+
+
+def _figures(run: Run) -> dict[str, object]:
+    """A run's figures for the JSON report."""
+    return {"times": run[1], "wall_s": run[2], "peak_rss_mb": run[3]}
 
 
 def _warm(workspace: Path) -> None:
@@ -364,7 +372,7 @@ def main() -> None:
     for label, workspace, impls in runs:
         print(f"\n== {label}: {workspace} ({_contacts(workspace):,} contacts); {_load()}")
         results = {}
-        engine_runs: list[tuple[dict[str, pd.DataFrame], dict[str, float], float, float]] = []
+        engine_runs: list[Run] = []
         for impl in _schedule(impls, args.engine_runs):
             _warm(workspace)
             before = _cpu_ticks()
@@ -377,9 +385,8 @@ def main() -> None:
                 engine_runs.append((frames, times, wall, rss_mb))
             else:
                 results[impl] = (frames, times, wall, rss_mb)
-            total = sum(v for k, v in times.items() if "×" in k or k in ("load", "shared"))
-            print(f"  {impl}: {total:.1f} s timed, {wall:.1f} s wall, peak RSS {rss_mb:,.0f} MB;"
-                  f" {_load()}; {_cpu_share(before, _cpu_ticks())}", flush=True)
+            print(f"  {impl}: {_timed(times):.1f} s timed, {wall:.1f} s wall, peak RSS "
+                  f"{rss_mb:,.0f} MB; {_load()}; {_cpu_share(before, _cpu_ticks())}", flush=True)
         if engine_runs:
             results = {"engine": _median_run(engine_runs), **results}
         _print_table(results)
@@ -406,18 +413,13 @@ def main() -> None:
             else:
                 print(f"  figures: all {cells:,} engine cells equal in "
                       f"{', '.join(i for i in results if i != 'engine')} (1e-9 relative)")
-        figures: dict[str, object] = {
-            impl: {"times": r[1], "wall_s": r[2], "peak_rss_mb": r[3]}
-            for impl, r in results.items()}
-        figures["engine_runs"] = [{"times": r[1], "wall_s": r[2], "peak_rss_mb": r[3]}
-                                  for r in engine_runs]
-        report[label] = figures
+        report[label] = {**{impl: _figures(r) for impl, r in results.items()},
+                         "engine_runs": [_figures(r) for r in engine_runs]}
     (scratch / "report.json").write_text(json.dumps(report, indent=1))
     print(f"\nraw figures: {scratch / 'report.json'}")
 
 
-def _print_table(results: dict[str, tuple[dict[str, pd.DataFrame], dict[str, float], float,
-                                          float]]) -> None:
+def _print_table(results: dict[str, Run]) -> None:
     impls = list(results)
     rows = ["load", "shared", *[f"{o}×{g}" for o, g in grains()]]
     header = f"  {'grain':<18}{'KPIs':>5}{'rows':>9}" + "".join(f"{i + ' s':>11}" for i in impls)

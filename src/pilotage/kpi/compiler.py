@@ -253,7 +253,7 @@ class Compiler:
         wanted = {*TABLES[name].key, *DIMENSION_COLUMN.values(), DEFAULT_TIME_COLUMN[name],
                   *(c for cols in ATTRIBUTION_COLUMN.values() for c in cols)}
         for measure in self.catalogue.measures.values():
-            if measure.table == name and window & set(measure.where):
+            if measure.table == name and reads_window(self.catalogue, measure):
                 wanted.update(measure.value, measure.where, [measure.time] if measure.time
                               else [])
         for derived in list(wanted & set(self.catalogue.derived)):
@@ -424,10 +424,10 @@ class Compiler:
                    if column in self.catalogue.derived}
         # the rows a window column is known on, when computed once for a batch (computing
         # them costs as much as the window alone)
-        window = set(self.window_columns(table_name))
-        t = self.enrich(table_name, dims, derived, window_rows_only=bool(
-            window and table_name in self.window_rows_of and all(
-                window & set(self.catalogue.measure(inst.measure).where) for inst in insts)))
+        t = self.enrich(table_name, dims, derived, window_rows_only=(
+            table_name in self.window_rows_of and all(
+                reads_window(self.catalogue, self.catalogue.measure(inst.measure))
+                for inst in insts)))
         ts = t[time_cols[0]]
         for extra in time_cols[1:]:
             ts = ts.fill_null(t[extra])
@@ -577,6 +577,13 @@ def request_grain(request: KpiRequest) -> Grain | None:
     return next((Grain(b) for b in request.by if b in TIME_DIMENSIONS), None)
 
 
+def reads_window(catalogue: Catalogue, measure: Measure) -> bool:
+    """Whether ``measure`` tests a column computed by a window over its whole table (the
+    same customer's previous contact)."""
+    return any(catalogue.derived[column].since_previous is not None
+               for column in measure.where if column in catalogue.derived)
+
+
 def measure_groups(resolved: list[ResolvedKpi], catalogue: Catalogue
                    ) -> dict[PartKey, list[MeasureInstance]]:
     """The measure instances of the resolved KPIs by source table and time columns, and
@@ -589,9 +596,7 @@ def measure_groups(resolved: list[ResolvedKpi], catalogue: Catalogue
     groups: dict[PartKey, list[MeasureInstance]] = {}
     for r in resolved:
         for _, inst in (*r.numerator, *r.denominator, *r.multiplier):
-            windowed = any(catalogue.derived[column].since_previous is not None
-                           for column in catalogue.measure(inst.measure).where
-                           if column in catalogue.derived)
+            windowed = reads_window(catalogue, catalogue.measure(inst.measure))
             bucket = groups.setdefault(PartKey(inst.table, inst.time, windowed), [])
             if inst not in bucket:
                 bucket.append(inst)

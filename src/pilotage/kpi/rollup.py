@@ -131,15 +131,14 @@ class SharedBatch:
     def window_rows(self) -> dict[str, ir.Table]:
         """``Compiler.window_rows`` of the batch's window tables, built at the first call."""
         if self._window_rows is None:
-            _create_all(self.session.backend, self._plan_window())
-        assert self._window_rows is not None
+            plan, tables = self._plan_window()
+            _create_all(self.session.backend, plan)
+            self._window_rows = tables
         return self._window_rows
 
-    def _plan_window(self) -> list[tuple[str, str]]:
-        """The window tables to create (none once planned): (name, SQL); ``_window_rows``
-        names them from now on."""
-        if self._window_rows is not None:
-            return []
+    def _plan_window(self) -> tuple[list[tuple[str, str]], dict[str, ir.Table]]:
+        """The window tables to create, (name, SQL), and each table's rows by the name it
+        will have (dropped when the batch closes)."""
         backend = self.session.backend
         compiler = self.session.compiler()
         plan, tables = [], {}
@@ -149,8 +148,7 @@ class SharedBatch:
             self._window_stack.callback(drop_temporary, backend, temporary)
             plan.append((temporary, str(backend.compile(expr))))
             tables[name] = ibis.table(expr.schema(), name=temporary)
-        self._window_rows = tables
-        return plan
+        return plan, tables
 
     def prepare(self, request: KpiRequest) -> None:
         """Build the shared aggregates of ``request``'s family now (if it has any). A thread
@@ -168,13 +166,14 @@ class SharedBatch:
         backend = self.session.backend
         self.session.load_tables()
         stack = ExitStack()
-        window_planned = self._window_rows is None
+        window_rows = self._window_rows
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
                 # one worker: the tables are created in the order they are submitted
-                creating = [pool.submit(_create_all, backend, self._plan_window())]
-                window_rows = self._window_rows
-                assert window_rows is not None
+                creating = []
+                if window_rows is None:
+                    window_plan, window_rows = self._plan_window()
+                    creating.append(pool.submit(_create_all, backend, window_plan))
                 parts, plan = _plan_family(self.session, self._requests, self._resolved,
                                            members, window_rows)
                 for name, _ in plan:
@@ -190,10 +189,8 @@ class SharedBatch:
                 future.result()
         except BaseException:
             stack.close()
-            if window_planned:  # planned here: not to be read if it was not made
-                self._window_stack.close()
-                self._window_rows = None
             raise
+        self._window_rows = window_rows  # read from now on: the tables exist
         self._built[family] = (stack, parts, compiled)
 
     def _compile_alone(self, window_rows: dict[str, ir.Table]) -> dict[int, CompiledRequest]:
